@@ -1,0 +1,49 @@
+import { NotFoundError, type LikeService, type PostService } from '@likepipe/core';
+import express, { type Express, type Request, type Response } from 'express';
+import type pg from 'pg';
+import type { Logger } from '../observability/logger.js';
+import { bearerAuth } from './auth.js';
+import { errorHandler } from './errors.js';
+import { requestMetrics } from './request-metrics.js';
+import { benchRouter } from './routes/bench.js';
+import { postsRouter } from './routes/posts.js';
+
+export interface AppDeps {
+  posts: PostService;
+  likes: LikeService;
+  jwtSecret: string;
+  log: Logger;
+  isReady: () => { ready: boolean; reason?: string };
+  metrics: () => Promise<{ contentType: string; body: string }>;
+  benchPool?: pg.Pool;
+}
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestMetrics);
+
+  app.get('/healthz', (_req: Request, res: Response) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', (_req: Request, res: Response) => {
+    const r = deps.isReady();
+    res.status(r.ready ? 200 : 503).json(r.ready ? { status: 'ready' } : { status: 'not_ready', reason: r.reason });
+  });
+  app.get('/metrics', async (_req: Request, res: Response) => {
+    const m = await deps.metrics();
+    res.type(m.contentType).send(m.body);
+  });
+
+  const auth = bearerAuth(deps.jwtSecret);
+  const json = express.json({ limit: '16kb', strict: true });
+  app.use('/api/posts', auth, json, postsRouter({ posts: deps.posts, likes: deps.likes }));
+  if (deps.benchPool) app.use('/bench', auth, json, benchRouter(deps.benchPool));
+
+  app.use((req: Request, _res: Response, next) => {
+    next(new NotFoundError(`no route for ${req.method} ${req.path}`));
+  });
+  app.use(errorHandler(deps.log));
+  return app;
+}

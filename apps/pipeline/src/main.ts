@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+import {
+  ConfigError,
+  loadApiConfig,
+  loadMigrateConfig,
+  loadReconcilerConfig,
+  loadTruthWriterConfig,
+} from './config.js';
+import { createLogger } from './observability/logger.js';
+import { migrateUp } from './postgres/migrate.js';
+import { runLikeApi } from './roles/like-api.js';
+import { runReconciler } from './roles/reconciler.js';
+import { runTruthWriter } from './roles/truth-writer.js';
+
+/** One image, several roles, chosen by the first argument. */
+const ROLES = {
+  'like-api': async () => {
+    const c = loadApiConfig();
+    await runLikeApi(c, createLogger('like-api', c.LIKEPIPE_LOG_LEVEL));
+  },
+  'truth-writer': async () => {
+    const c = loadTruthWriterConfig();
+    await runTruthWriter(c, createLogger('truth-writer', c.LIKEPIPE_LOG_LEVEL));
+  },
+  reconciler: async () => {
+    const c = loadReconcilerConfig();
+    await runReconciler(c, createLogger('reconciler', c.LIKEPIPE_LOG_LEVEL));
+  },
+  migrate: async () => {
+    const c = loadMigrateConfig();
+    const log = createLogger('migrate');
+    await migrateUp(c.DATABASE_URL, (msg) => log.info(msg));
+  },
+} as const;
+
+const role = process.argv[2];
+if (!role || !(role in ROLES)) {
+  process.stderr.write(`usage: likepipe <${Object.keys(ROLES).join('|')}>\n`);
+  process.exit(2);
+}
+ROLES[role as keyof typeof ROLES]().then(
+  () => process.exit(process.exitCode ?? 0),
+  (err: unknown) => {
+    if (err instanceof ConfigError) process.stderr.write(`likepipe ${role}: ${err.message}\n`);
+    else process.stderr.write(`likepipe ${role}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,125 @@
+import client from 'prom-client';
+
+/**
+ * Every metric of every role is declared here so names and labels stay consistent for dashboards. Labels never
+ * carry user or post ids: their cardinality is unbounded.
+ */
+export const registry = new client.Registry();
+client.collectDefaultMetrics({ register: registry, prefix: 'likepipe_process_' });
+
+const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const sizeBuckets = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
+
+export const httpRequests = new client.Counter({
+  name: 'likepipe_http_requests_total',
+  help: 'HTTP requests by route template, method and status.',
+  labelNames: ['route', 'method', 'status'] as const,
+  registers: [registry],
+});
+
+export const httpDuration = new client.Histogram({
+  name: 'likepipe_http_request_duration_seconds',
+  help: 'HTTP request latency by route template, method and status.',
+  labelNames: ['route', 'method', 'status'] as const,
+  buckets: latencyBuckets,
+  registers: [registry],
+});
+
+export const redisDuration = new client.Histogram({
+  name: 'likepipe_redis_call_duration_seconds',
+  help: 'Redis call latency by operation and outcome.',
+  labelNames: ['op', 'outcome'] as const,
+  buckets: latencyBuckets,
+  registers: [registry],
+});
+
+export const kafkaProduceDuration = new client.Histogram({
+  name: 'likepipe_kafka_produce_duration_seconds',
+  help: 'Time to get acks=all for one producer batch.',
+  labelNames: ['outcome'] as const,
+  buckets: latencyBuckets,
+  registers: [registry],
+});
+
+export const kafkaProduceBatchSize = new client.Histogram({
+  name: 'likepipe_kafka_produce_batch_size',
+  help: 'Events per producer request (micro-batching).',
+  buckets: sizeBuckets,
+  registers: [registry],
+});
+
+export const breakerState = new client.Gauge({
+  name: 'likepipe_circuit_breaker_state',
+  help: 'Circuit breaker state: 0 closed, 1 half-open, 2 open.',
+  labelNames: ['breaker'] as const,
+  registers: [registry],
+});
+
+export const degradedActions = new client.Counter({
+  name: 'likepipe_degraded_actions_total',
+  help: 'Likes and unlikes accepted with Redis bypassed, by where Redis failed.',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+});
+
+export const likeActions = new client.Counter({
+  name: 'likepipe_like_actions_total',
+  help: 'Like and unlike outcomes at the API.',
+  labelNames: ['action', 'outcome'] as const,
+  registers: [registry],
+});
+
+export const truthFlushes = new client.Counter({
+  name: 'likepipe_truth_flushes_total',
+  help: 'Truth-writer flushes (one Postgres transaction each) by outcome.',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
+export const truthFlushEvents = new client.Histogram({
+  name: 'likepipe_truth_flush_events',
+  help: 'Events folded into one truth-writer flush.',
+  buckets: sizeBuckets,
+  registers: [registry],
+});
+
+export const truthFlushDuration = new client.Histogram({
+  name: 'likepipe_truth_flush_duration_seconds',
+  help: 'Time of one truth-writer Postgres transaction.',
+  buckets: latencyBuckets,
+  registers: [registry],
+});
+
+export const truthRowsChanged = new client.Counter({
+  name: 'likepipe_truth_rows_changed_total',
+  help: 'likes rows inserted or deleted by the truth-writer.',
+  labelNames: ['kind'] as const,
+  registers: [registry],
+});
+
+export const malformedEvents = new client.Counter({
+  name: 'likepipe_malformed_events_total',
+  help: 'Kafka records skipped because they were not valid like events.',
+  labelNames: ['consumer'] as const,
+  registers: [registry],
+});
+
+export const reconcileChecks = new client.Counter({
+  name: 'likepipe_reconcile_checks_total',
+  help: 'Posts compared between Redis and Postgres, by verdict.',
+  labelNames: ['verdict'] as const,
+  registers: [registry],
+});
+
+export const reconcileRepairs = new client.Counter({
+  name: 'likepipe_reconcile_repairs_total',
+  help: 'Posts whose Redis state the reconciler rebuilt from Postgres.',
+  registers: [registry],
+});
+
+export const reconcileTickDuration = new client.Histogram({
+  name: 'likepipe_reconcile_tick_duration_seconds',
+  help: 'Time of one reconciler pass.',
+  buckets: latencyBuckets,
+  registers: [registry],
+});

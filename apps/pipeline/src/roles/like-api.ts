@@ -1,0 +1,180 @@
+import cluster from 'node:cluster';
+import type { Server } from 'node:http';
+import { LikeService, LocalRateLimiter, PostService, systemClock, type LocalIdempotencyStore } from '@likepipe/core';
+import { LRUCache } from 'lru-cache';
+import client from 'prom-client';
+import type { ApiConfig } from '../config.js';
+import { createApp } from '../http/app.js';
+import { createKafka } from '../kafka/client.js';
+import { KafkaEventLog } from '../kafka/event-log.js';
+import type { Logger } from '../observability/logger.js';
+import { degradedActions, registry } from '../observability/metrics.js';
+import { createPool } from '../postgres/pool.js';
+import { PgTruth } from '../postgres/truth-reader.js';
+import { createRedisCluster, waitForReady } from '../redis/client.js';
+import { RedisSpeedLayer } from '../redis/speed-layer.js';
+import { createBreaker } from '../resilience/breaker.js';
+import { onShutdown } from './shutdown.js';
+
+/**
+ * The like-API role. With LIKEPIPE_API_WORKERS > 1 the process forks that many workers sharing one port (node
+ * cluster), so one instance uses every core; the primary only supervises and aggregates /metrics.
+ */
+export async function runLikeApi(config: ApiConfig, log: Logger): Promise<void> {
+  if (config.LIKEPIPE_API_WORKERS > 1 && cluster.isPrimary) return runPrimary(config, log);
+  return runWorker(config, log);
+}
+
+const METRICS_REQ = 'likepipe:metrics-req';
+const METRICS_RES = 'likepipe:metrics-res';
+
+function runPrimary(config: ApiConfig, log: Logger): Promise<void> {
+  const aggregator = new client.AggregatorRegistry();
+  let stopping = false;
+  const fork = () => {
+    const worker = cluster.fork();
+    worker.on('message', (msg: { type?: string; id?: number }) => {
+      if (msg?.type !== METRICS_REQ) return;
+      aggregator.clusterMetrics().then(
+        (body) => worker.send({ type: METRICS_RES, id: msg.id, body }),
+        (err: Error) => worker.send({ type: METRICS_RES, id: msg.id, error: err.message }),
+      );
+    });
+  };
+  for (let i = 0; i < config.LIKEPIPE_API_WORKERS; i++) fork();
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    log.error('like-api worker died; starting a new one', { workerPid: worker.process.pid, code, signal });
+    setTimeout(fork, 500);
+  });
+  log.info('like-api primary started', { workers: config.LIKEPIPE_API_WORKERS, port: config.LIKEPIPE_API_PORT });
+  return new Promise((resolve) => {
+    onShutdown(log, async () => {
+      stopping = true;
+      // Each worker drains its own requests and flushes its producer on SIGTERM.
+      const exits = Object.values(cluster.workers ?? {}).map(
+        (w) => new Promise<void>((r) => (w!.isDead() ? r() : (w!.once('exit', () => r()), w!.kill('SIGTERM')))),
+      );
+      await Promise.all(exits);
+      resolve();
+    });
+  });
+}
+
+async function runWorker(config: ApiConfig, log: Logger): Promise<void> {
+  client.AggregatorRegistry.setRegistries([registry]);
+  const redis = createRedisCluster(config.REDIS_CLUSTER_NODES, {
+    commandTimeoutMs: config.LIKEPIPE_REDIS_TIMEOUT_MS,
+    failFast: true,
+  });
+  redis.on('error', (err: Error) => log.debug('redis client error', { err }));
+  const redisBreaker = createBreaker({ name: 'redis', timeoutMs: config.LIKEPIPE_REDIS_TIMEOUT_MS + 500 });
+  const kafkaBreaker = createBreaker({
+    name: 'kafka',
+    timeoutMs: config.LIKEPIPE_PRODUCER_TIMEOUT_MS + 1_000,
+    volumeThreshold: 3,
+  });
+  const kafka = createKafka(config.KAFKA_BROKERS, 'likepipe-api', log);
+  const events = new KafkaEventLog(kafka, kafkaBreaker, {
+    topic: config.LIKEPIPE_KAFKA_TOPIC,
+    lingerMs: config.LIKEPIPE_PRODUCER_LINGER_MS,
+    maxBatchSize: config.LIKEPIPE_PRODUCER_MAX_BATCH,
+    maxQueued: config.LIKEPIPE_PRODUCER_MAX_QUEUED,
+    timeoutMs: config.LIKEPIPE_PRODUCER_TIMEOUT_MS,
+  });
+  const pool = createPool(config.DATABASE_URL, { max: 16, applicationName: 'likepipe-api' });
+  const truth = new PgTruth(pool);
+  const speed = new RedisSpeedLayer(redis, redisBreaker);
+  const localIdempotency = new LRUCache<string, { fingerprint: string; response: { status: number; body: unknown } }>({
+    max: 100_000,
+    ttl: config.LIKEPIPE_IDEMPOTENCY_TTL_S * 1000,
+  });
+  const likes = new LikeService({
+    speed,
+    log: events,
+    truth,
+    posts: truth,
+    clock: systemClock,
+    localLimiter: new LocalRateLimiter(config.LIKEPIPE_RATE_LIMIT, config.LIKEPIPE_RATE_WINDOW_MS, systemClock),
+    localIdempotency: localIdempotency satisfies LocalIdempotencyStore,
+    options: {
+      rateLimit: config.LIKEPIPE_RATE_LIMIT,
+      rateWindowMs: config.LIKEPIPE_RATE_WINDOW_MS,
+      idempotencyTtlMs: config.LIKEPIPE_IDEMPOTENCY_TTL_S * 1000,
+      inflightTtlMs: Math.max(30_000, config.LIKEPIPE_PRODUCER_TIMEOUT_MS * 3),
+    },
+    onDegraded: (reason) => degradedActions.inc({ reason }),
+    onWarn: (msg, err) => log.warn(msg, { err }),
+  });
+  const posts = new PostService({
+    speed,
+    truth,
+    posts: truth,
+    likes,
+    clock: systemClock,
+    onWarn: (msg, err) => log.warn(msg, { err }),
+  });
+
+  let kafkaConnected = false;
+  let shuttingDown = false;
+  // Kafka must be reachable before we take traffic: without it no like can be answered.
+  await events.connect();
+  kafkaConnected = true;
+  await waitForReady(redis, 15_000).catch((err: Error) =>
+    log.warn('starting with Redis unavailable: likes will be degraded', { err }),
+  );
+
+  const app = createApp({
+    posts,
+    likes,
+    jwtSecret: config.LIKEPIPE_JWT_SECRET,
+    log,
+    isReady: () => {
+      if (shuttingDown) return { ready: false, reason: 'shutting down' };
+      if (!kafkaConnected) return { ready: false, reason: 'kafka producer not connected' };
+      if (kafkaBreaker.opened) return { ready: false, reason: 'kafka circuit breaker open' };
+      return { ready: true };
+    },
+    metrics: () => workerMetrics(),
+    ...(config.LIKEPIPE_BENCH_ENDPOINTS ? { benchPool: pool } : {}),
+  });
+
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(config.LIKEPIPE_API_PORT, config.LIKEPIPE_API_HOST, () => resolve(s));
+  });
+  server.keepAliveTimeout = 65_000;
+  log.info('like-api listening', { host: config.LIKEPIPE_API_HOST, port: config.LIKEPIPE_API_PORT });
+
+  return new Promise((resolve) => {
+    onShutdown(log, async () => {
+      shuttingDown = true;
+      // Stop accepting, let in-flight requests finish (their likes are in the batcher), then flush it.
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeIdleConnections();
+      });
+      await events.close();
+      await Promise.allSettled([redis.quit(), pool.end()]);
+      resolve();
+    });
+  });
+}
+
+let metricsSeq = 0;
+/** In a cluster worker, /metrics asks the primary for the sum over all workers; alone, it reads its own. */
+function workerMetrics(): Promise<{ contentType: string; body: string }> {
+  if (!cluster.isWorker || !process.send) {
+    return registry.metrics().then((body) => ({ contentType: registry.contentType, body }));
+  }
+  const id = ++metricsSeq;
+  return new Promise((resolve, reject) => {
+    const onMsg = (msg: { type?: string; id?: number; body?: string; error?: string }) => {
+      if (msg?.type !== METRICS_RES || msg.id !== id) return;
+      process.off('message', onMsg);
+      if (msg.error) reject(new Error(msg.error));
+      else resolve({ contentType: registry.contentType, body: msg.body ?? '' });
+    };
+    process.on('message', onMsg);
+    process.send!({ type: METRICS_REQ, id });
+  });
+}

@@ -1,0 +1,31 @@
+// Two projects: `unit` (pure domain logic, no servers) and `integration` (the real local stack that
+// scripts/test.sh brings up). Tests are TypeScript run through @swc/jest as ESM; `tsc -b` type-checks them.
+const swc = [
+  '@swc/jest',
+  {
+    jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+    module: { type: 'es6' },
+    sourceMaps: 'inline',
+  },
+];
+const common = {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: { '^.+\\.ts$': swc },
+  moduleNameMapper: {
+    '^@likepipe/core$': '<rootDir>/packages/core/src/index.ts',
+    '^@likepipe/pipeline/(.*)$': '<rootDir>/apps/pipeline/src/$1',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
+};
+export default {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      testTimeout: 120_000,
+    },
+  ],
+};

@@ -1,0 +1,6 @@
+import { LikePipeError } from './likepipe-error.js';
+
+export class AlreadyExistsError extends LikePipeError {
+  readonly code = 'already_exists';
+  readonly status = 409;
+}

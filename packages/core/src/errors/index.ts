@@ -1,0 +1,10 @@
+export { LikePipeError } from './likepipe-error.js';
+export { InvalidRequestError } from './invalid-request-error.js';
+export { UnauthorizedError } from './unauthorized-error.js';
+export { NotFoundError } from './not-found-error.js';
+export { AlreadyExistsError } from './already-exists-error.js';
+export { IdempotencyInProgressError } from './idempotency-in-progress-error.js';
+export { IdempotencyKeyReusedError } from './idempotency-key-reused-error.js';
+export { PayloadTooLargeError } from './payload-too-large-error.js';
+export { RateLimitedError } from './rate-limited-error.js';
+export { UnavailableError } from './unavailable-error.js';

@@ -1,0 +1,6 @@
+import { LikePipeError } from './likepipe-error.js';
+
+export class NotFoundError extends LikePipeError {
+  readonly code = 'not_found';
+  readonly status = 404;
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# `npm run down`: stops everything `up` started, in the order that loses nothing acknowledged: the API first
+# (it flushes its producer), then the consumers (they finish and commit their flush), then the stores.
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+S="$LIKEPIPE_ROOT/scripts/stack"
+for f in "$RUN_DIR"/like-api*.pid; do
+  [[ -e "$f" ]] && stop_pid "$(basename "$f" .pid)" 40
+done
+stop_pid truth-writer 40
+stop_pid reconciler 20
+bash "$S/kafka.sh" stop
+bash "$S/postgres.sh" stop
+bash "$S/redis.sh" stop
+log "down"

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Shared paths and helpers for the local-stack scripts. Source it; do not run it.
+# Everything lives in two places: per-checkout state in .likepipe/ and per-machine, version-keyed
+# downloads in the tool cache ($LIKEPIPE_CACHE, default ~/.cache/likepipe), so a second `up` is fast.
+set -euo pipefail
+
+LIKEPIPE_ROOT="${LIKEPIPE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+LIKEPIPE_STATE="${LIKEPIPE_STATE:-$LIKEPIPE_ROOT/.likepipe}"
+LIKEPIPE_CACHE="${LIKEPIPE_CACHE:-$HOME/.cache/likepipe}"
+RUN_DIR="$LIKEPIPE_STATE/run"
+LOG_DIR="$LIKEPIPE_STATE/logs"
+DATA_DIR="$LIKEPIPE_STATE/data"
+mkdir -p "$RUN_DIR" "$LOG_DIR" "$DATA_DIR" "$LIKEPIPE_CACHE"
+
+# Ports (all on 127.0.0.1). Override through the environment to run a second stack beside the first.
+REDIS_PORTS="${LIKEPIPE_REDIS_PORTS:-7001 7002 7003 7004 7005 7006}"
+KAFKA_PORT="${LIKEPIPE_KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${LIKEPIPE_KAFKA_CONTROLLER_PORT:-9093}"
+PG_PORT="${LIKEPIPE_PG_PORT:-5433}"
+API_PORT="${LIKEPIPE_API_PORT:-8080}"
+TRUTH_WRITER_METRICS_PORT="${LIKEPIPE_TRUTH_WRITER_METRICS_PORT:-9464}"
+RECONCILER_METRICS_PORT="${LIKEPIPE_RECONCILER_METRICS_PORT:-9465}"
+ENV_FILE="$LIKEPIPE_STATE/local.env"
+
+log() { printf '[likepipe] %s\n' "$*" >&2; }
+die() { printf '[likepipe] error: %s\n' "$*" >&2; exit 1; }
+
+# pid_alive NAME -> 0 when .likepipe/run/NAME.pid names a live process
+pid_alive() {
+  local f="$RUN_DIR/$1.pid"
+  [[ -f "$f" ]] || return 1
+  local pid; pid=$(cat "$f" 2>/dev/null) || return 1
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
+  # A process that exited but is not yet reaped (some init processes reap slowly) is a zombie: dead to us.
+  local state
+  state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) || return 1
+  [[ "$state" != "Z" ]]
+}
+
+write_pid() { echo "$2" >"$RUN_DIR/$1.pid"; }
+
+# stop_pid NAME [TIMEOUT_S]: SIGTERM, wait, then SIGKILL; removes the pid file
+stop_pid() {
+  local name=$1 timeout=${2:-30} f="$RUN_DIR/$1.pid"
+  [[ -f "$f" ]] || return 0
+  local pid; pid=$(cat "$f")
+  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    local i
+    for ((i = 0; i < timeout * 10; i++)); do
+      pid_alive "$1" || break
+      sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "$name did not stop in ${timeout}s; killing"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  rm -f "$f"
+}
+
+# wait_until TIMEOUT_S DESCRIPTION CMD...: polls CMD every 0.25 s
+wait_until() {
+  local timeout=$1 what=$2; shift 2
+  local deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || die "timed out after ${timeout}s waiting for $what"
+    sleep 0.25
+  done
+}
+
+# apt_install PKG... installs Debian packages that are missing (runs apt-get update once per process)
+_APT_UPDATED=0
+apt_install() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  local sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  if ((_APT_UPDATED == 0)); then
+    log "apt-get update"
+    $sudo apt-get update -qq >/dev/null
+    _APT_UPDATED=1
+  fi
+  log "apt-get install ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}

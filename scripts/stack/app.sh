@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The pipeline's own processes (roles of apps/pipeline), run from the built dist/ with Node 24.
+#   app.sh start NAME ROLE [VAR=value ...]  start unless running; waits until it reports ready
+#   app.sh stop NAME                         SIGTERM: drain, flush, commit; waits for exit
+#   app.sh kill NAME                         SIGKILL (crash tests)
+#   app.sh status NAME                       exit 0 when running
+# NAME is the pid/log name (like-api, truth-writer, reconciler, or e.g. like-api-b for a second API).
+# The environment comes from .likepipe/local.env plus the caller's environment plus VAR=value arguments.
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+source "$LIKEPIPE_ROOT/scripts/lib/use-node.sh"
+
+MAIN="$LIKEPIPE_ROOT/apps/pipeline/dist/main.js"
+
+http_ok() { curl -fs -o /dev/null --max-time 2 "$1"; }
+
+ready_url() {
+  local role=$1
+  case "$role" in
+    like-api) echo "http://127.0.0.1:${LIKEPIPE_API_PORT:-$API_PORT}/readyz" ;;
+    truth-writer) echo "http://127.0.0.1:${LIKEPIPE_METRICS_PORT:-$TRUTH_WRITER_METRICS_PORT}/readyz" ;;
+    reconciler) echo "http://127.0.0.1:${LIKEPIPE_METRICS_PORT:-$RECONCILER_METRICS_PORT}/healthz" ;;
+    *) die "unknown role $role" ;;
+  esac
+}
+
+start() {
+  local name=$1 role=$2; shift 2
+  [[ -f "$MAIN" ]] || die "$MAIN is missing: run scripts/bootstrap.sh (npm run build) first"
+  [[ -f "$ENV_FILE" ]] || die "$ENV_FILE is missing: run npm run up first"
+  (
+    set -a
+    # shellcheck disable=SC1090
+    source "$ENV_FILE"
+    set +a
+    case "$role" in
+      truth-writer) export LIKEPIPE_METRICS_PORT="${LIKEPIPE_METRICS_PORT:-$TRUTH_WRITER_METRICS_PORT}" ;;
+      reconciler) export LIKEPIPE_METRICS_PORT="${LIKEPIPE_METRICS_PORT:-$RECONCILER_METRICS_PORT}" ;;
+      like-api) export LIKEPIPE_API_PORT="${LIKEPIPE_API_PORT:-$API_PORT}" ;;
+    esac
+    for kv in "$@"; do export "${kv?}"; done
+    url=$(ready_url "$role")
+    if pid_alive "$name"; then
+      http_ok "$url" && exit 0
+    fi
+    stop_pid "$name" 30
+    log "starting $name ($role)"
+    export KAFKAJS_NO_PARTITIONER_WARNING=1
+    # setsid: the process outlives this script and the terminal; it is stopped through its pid file.
+    setsid node --enable-source-maps "$MAIN" "$role" >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
+    write_pid "$name" $!
+    deadline=$((SECONDS + ${LIKEPIPE_APP_START_TIMEOUT:-60}))
+    until http_ok "$url"; do
+      if ! pid_alive "$name"; then
+        tail -n 20 "$LOG_DIR/$name.log" >&2 || true
+        die "$name exited during start (log: $LOG_DIR/$name.log)"
+      fi
+      ((SECONDS < deadline)) || die "$name not ready after ${LIKEPIPE_APP_START_TIMEOUT:-60}s (log: $LOG_DIR/$name.log)"
+      sleep 0.25
+    done
+  )
+}
+
+case "${1:-}" in
+  start) shift; [[ $# -ge 2 ]] || die "usage: app.sh start NAME ROLE [VAR=value ...]"; start "$@" ;;
+  stop) [[ $# -eq 2 ]] || die "usage: app.sh stop NAME"; stop_pid "$2" 40 ;;
+  kill)
+    [[ $# -eq 2 ]] || die "usage: app.sh kill NAME"
+    if pid_alive "$2"; then kill -KILL "$(cat "$RUN_DIR/$2.pid")"; fi
+    rm -f "$RUN_DIR/$2.pid"
+    ;;
+  status) [[ $# -eq 2 ]] || die "usage: app.sh status NAME"; pid_alive "$2" ;;
+  *) sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+esac

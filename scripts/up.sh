@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# `npm run up`: the whole pipeline on this machine, from ordinary packages, no Docker. Idempotent: a second run
+# only restarts what died. State in .likepipe/ (or $LIKEPIPE_STATE), tools cached in ~/.cache/likepipe.
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+cd "$LIKEPIPE_ROOT"
+S="$LIKEPIPE_ROOT/scripts/stack"
+started=$SECONDS
+
+apt_install curl ca-certificates
+
+# Installs first, in parallel: they are independent and each is a no-op once cached.
+bash "$S/kafka.sh" install >"$LOG_DIR/install-kafka.log" 2>&1 &
+kafka_install=$!
+bash "$S/redis.sh" install
+bash "$S/postgres.sh" install 2>/dev/null || true
+bash "$LIKEPIPE_ROOT/scripts/bootstrap.sh"
+wait "$kafka_install" || { tail -n 30 "$LOG_DIR/install-kafka.log" >&2; die "Kafka install failed"; }
+
+bash "$S/redis.sh" start
+bash "$S/postgres.sh" start
+bash "$S/kafka.sh" start
+bash "$S/kafka.sh" create-topic "${LIKEPIPE_KAFKA_TOPIC:-like-events}" "${LIKEPIPE_KAFKA_PARTITIONS:-12}"
+
+# The JWT secret is made once per state dir and only ever stored with mode 600.
+mkdir -p "$LIKEPIPE_STATE/secrets"
+chmod 700 "$LIKEPIPE_STATE/secrets"
+if [[ ! -s "$LIKEPIPE_STATE/secrets/jwt-secret" ]]; then
+  (umask 077 && head -c 48 /dev/urandom | base64 | tr -d '\n/+=' >"$LIKEPIPE_STATE/secrets/jwt-secret")
+fi
+
+redis_nodes=""
+for p in $REDIS_PORTS; do redis_nodes+="${redis_nodes:+,}127.0.0.1:$p"; done
+(
+  umask 077
+  cat >"$ENV_FILE" <<ENV
+# Written by npm run up; read by scripts/run-node.sh, the tests and the benchmark. Contains secrets (mode 600).
+LIKEPIPE_API_URL=http://127.0.0.1:$API_PORT
+DATABASE_URL=$(bash "$S/postgres.sh" url)
+REDIS_CLUSTER_NODES=$redis_nodes
+KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
+LIKEPIPE_JWT_SECRET=$(cat "$LIKEPIPE_STATE/secrets/jwt-secret")
+ENV
+)
+
+bash "$LIKEPIPE_ROOT/scripts/run-node.sh" node apps/pipeline/dist/main.js migrate >>"$LOG_DIR/migrate.log" 2>&1 ||
+  { tail -n 30 "$LOG_DIR/migrate.log" >&2; die "migrations failed"; }
+
+bash "$S/app.sh" start truth-writer truth-writer
+bash "$S/app.sh" start reconciler reconciler
+bash "$S/app.sh" start like-api like-api
+
+cat >&2 <<MSG
+[likepipe] up in $((SECONDS - started))s
+  like-API      http://127.0.0.1:$API_PORT   (/healthz /readyz /metrics, API under /api)
+  truth-writer  http://127.0.0.1:$TRUTH_WRITER_METRICS_PORT/metrics
+  reconciler    http://127.0.0.1:$RECONCILER_METRICS_PORT/metrics
+  Redis Cluster $redis_nodes
+  Kafka         127.0.0.1:$KAFKA_PORT (topic ${LIKEPIPE_KAFKA_TOPIC:-like-events})
+  Postgres      127.0.0.1:$PG_PORT (URL in $ENV_FILE)
+  env file      $ENV_FILE    logs $LOG_DIR/
+  try:          TOKEN=\$(npm run -s token -- alice) && curl -s -XPOST -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$API_PORT/api/posts
+MSG
