@@ -14,18 +14,19 @@ const common = {
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
     '^@likepipe/core$': '<rootDir>/packages/core/src/index.ts',
-    '^@likepipe/pipeline/(.*)$': '<rootDir>/apps/pipeline/src/$1',
+    '^@likepipe/pipeline/(.*)\\.js$': '<rootDir>/apps/pipeline/src/$1.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
 };
 export default {
+  // Integration tests wait for real failovers and flushes; jest only honours this at the top level.
+  testTimeout: 120_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      testTimeout: 120_000,
     },
   ],
 };

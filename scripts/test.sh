@@ -10,13 +10,16 @@ export LIKEPIPE_KAFKA_PORT=9192 LIKEPIPE_KAFKA_CONTROLLER_PORT=9193 LIKEPIPE_PG_
 export LIKEPIPE_TRUTH_WRITER_METRICS_PORT=9564 LIKEPIPE_RECONCILER_METRICS_PORT=9565
 # Faster loops than production so failure-and-repair tests finish in seconds; same code paths.
 export LIKEPIPE_RECONCILE_INTERVAL_MS=1000 LIKEPIPE_FLUSH_INTERVAL_MS=500 LIKEPIPE_API_WORKERS=2
-export LIKEPIPE_BENCH_ENDPOINTS=false
+export LIKEPIPE_BENCH_ENDPOINTS=false LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS=6000
 
 # A fresh stack every run: no state from an earlier (maybe crashed) run can decide a result.
 bash "$ROOT/scripts/down.sh" >/dev/null 2>&1 || true
 rm -rf "$LIKEPIPE_STATE"
 trap 'bash "$ROOT/scripts/down.sh" >/dev/null 2>&1 || true' EXIT
 bash "$ROOT/scripts/up.sh"
+# A second, separate API process: cross-replica idempotency and rate-limit tests target it.
+bash "$ROOT/scripts/stack/app.sh" start like-api-b like-api LIKEPIPE_API_PORT=8181 LIKEPIPE_API_WORKERS=1
+export LIKEPIPE_API_URL_B=http://127.0.0.1:8181
 
 source "$ROOT/scripts/lib/use-node.sh"
 cd "$ROOT"

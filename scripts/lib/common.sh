@@ -51,7 +51,7 @@ stop_pid() {
       pid_alive "$1" || break
       sleep 0.1
     done
-    if kill -0 "$pid" 2>/dev/null; then
+    if pid_alive "$name"; then
       log "$name did not stop in ${timeout}s; killing"
       kill -KILL "$pid" 2>/dev/null || true
     fi

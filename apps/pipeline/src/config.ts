@@ -60,6 +60,7 @@ const truthWriterSchema = z.object({
   ...common,
   LIKEPIPE_FLUSH_INTERVAL_MS: int(1_000, 10, 600_000),
   LIKEPIPE_BATCH_SIZE: int(5_000, 1, 1_000_000),
+  LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS: int(30_000, 6_000, 300_000),
   LIKEPIPE_METRICS_PORT: int(9464, 0, 65535),
 });
 

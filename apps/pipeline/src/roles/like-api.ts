@@ -53,7 +53,14 @@ function runPrimary(config: ApiConfig, log: Logger): Promise<void> {
       stopping = true;
       // Each worker drains its own requests and flushes its producer on SIGTERM.
       const exits = Object.values(cluster.workers ?? {}).map(
-        (w) => new Promise<void>((r) => (w!.isDead() ? r() : (w!.once('exit', () => r()), w!.kill('SIGTERM')))),
+        // A plain signal, not worker.kill(): that disconnects the IPC channel first, which ends the worker
+        // before it has drained.
+        (w) =>
+          new Promise<void>((r) => {
+            if (w!.isDead()) return r();
+            w!.once('exit', () => r());
+            process.kill(w!.process.pid!, 'SIGTERM');
+          }),
       );
       await Promise.all(exits);
       resolve();
@@ -62,7 +69,11 @@ function runPrimary(config: ApiConfig, log: Logger): Promise<void> {
 }
 
 async function runWorker(config: ApiConfig, log: Logger): Promise<void> {
-  client.AggregatorRegistry.setRegistries([registry]);
+  if (cluster.isWorker) {
+    // prom-client installs a worker's answer to the primary's metrics request only in this constructor.
+    new client.AggregatorRegistry();
+    client.AggregatorRegistry.setRegistries([registry]);
+  }
   const redis = createRedisCluster(config.REDIS_CLUSTER_NODES, {
     commandTimeoutMs: config.LIKEPIPE_REDIS_TIMEOUT_MS,
     failFast: true,

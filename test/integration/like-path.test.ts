@@ -1,0 +1,132 @@
+import {
+  call,
+  closeClients,
+  createPost,
+  db,
+  expectConverged,
+  like,
+  pool,
+  stack,
+  truthOf,
+  uid,
+  unlike,
+  waitFor,
+} from '../support/stack.js';
+
+/** Invariants 1-3 on the happy path, against the real Redis Cluster, Kafka and Postgres. */
+afterAll(closeClients);
+
+describe('the like path', () => {
+  it('counts a hot post exactly: 600 users, 64 at a time, over two API processes', async () => {
+    const postId = await createPost();
+    const users = Array.from({ length: 600 }, (_, i) => `hot-${postId}-${i}`);
+    const replies = await pool(users, 64, (u, i) =>
+      like(u, postId, i % 2 ? { base: process.env.LIKEPIPE_API_URL_B ?? 'http://127.0.0.1:8181' } : {}),
+    );
+    expect(replies.map((r) => r.status)).toEqual(users.map(() => 200));
+    expect(replies.every((r) => r.body.changed === true)).toBe(true);
+    // Each like saw a distinct count: the Redis counter is atomic.
+    expect(new Set(replies.map((r) => r.body.likeCount)).size).toBe(600);
+    expect(Math.max(...replies.map((r) => r.body.likeCount))).toBe(600);
+    await expectConverged(postId, 600);
+  });
+
+  it('counts a user who likes twice once', async () => {
+    const postId = await createPost();
+    const u = uid('twice');
+    const first = await like(u, postId);
+    const second = await like(u, postId);
+    expect(first.body).toEqual({ postId, liked: true, changed: true, likeCount: 1 });
+    expect(second.body).toEqual({ postId, liked: true, changed: false, likeCount: 1 });
+    // Concurrent duplicates too.
+    const burst = await Promise.all(Array.from({ length: 20 }, () => like(u, postId)));
+    expect(burst.every((r) => r.status === 200 && r.body.changed === false && r.body.likeCount === 1)).toBe(true);
+    await expectConverged(postId, 1);
+  });
+
+  it('like → unlike → like ends liked, counted once', async () => {
+    const postId = await createPost();
+    const u = uid('toggle');
+    expect((await like(u, postId)).body).toMatchObject({ liked: true, changed: true, likeCount: 1 });
+    expect((await unlike(u, postId)).body).toMatchObject({ liked: false, changed: true, likeCount: 0 });
+    expect((await unlike(u, postId)).body).toMatchObject({ liked: false, changed: false, likeCount: 0 });
+    expect((await like(u, postId)).body).toMatchObject({ liked: true, changed: true, likeCount: 1 });
+    await expectConverged(postId, 1);
+    const g = await call('GET', `/api/posts/${postId}`, { user: u });
+    expect(g.body.likedByMe).toBe(true);
+    const other = await call('GET', `/api/posts/${postId}`, { user: uid('other') });
+    expect(other.body.likedByMe).toBe(false);
+  });
+
+  it('sends no writes to Postgres from the like and unlike paths; the truth-writer batches them', async () => {
+    const postId = await createPost();
+    const users = Array.from({ length: 300 }, (_, i) => `nw-${postId}-${i}`);
+    const writeCalls = async () => {
+      const { rows } = await db.query<{ query: string; calls: string }>(
+        `SELECT query, calls FROM pg_stat_statements
+         WHERE query ~* '(insert\\s+into|update|delete\\s+from)\\s+(likes|posts)\\M'`,
+      );
+      const total = rows.reduce((s, r) => s + Number(r.calls), 0);
+      const batches = rows.filter((r) => r.query.includes('apply-like-batch')).reduce((s, r) => s + Number(r.calls), 0);
+      return { total, batches };
+    };
+    await stack('app', 'stop', 'truth-writer');
+    try {
+      const before = await writeCalls();
+      const replies = await pool(users, 32, async (u, i) =>
+        i % 3 === 0 ? (await like(u, postId), unlike(u, postId)) : like(u, postId),
+      );
+      expect(replies.every((r) => r.status === 200)).toBe(true);
+      const during = await writeCalls();
+      expect(during.total - before.total).toBe(0);
+      expect((await truthOf(postId)).likeCount).toBe(0);
+
+      await stack('app', 'start', 'truth-writer', 'truth-writer');
+      await expectConverged(postId, 200);
+      const after = await writeCalls();
+      // 400 like/unlike requests became a handful of batch statements (one per flush).
+      expect(after.batches - during.batches).toBeGreaterThan(0);
+      expect(after.batches - during.batches).toBeLessThanOrEqual(5);
+    } finally {
+      await stack('app', 'start', 'truth-writer', 'truth-writer');
+    }
+  });
+
+  it('serves GET from Redis and rebuilds a post whose Redis keys were lost', async () => {
+    const postId = await createPost();
+    await pool(
+      Array.from({ length: 10 }, (_, i) => `lost-${i}`),
+      10,
+      (u) => like(u, postId),
+    );
+    await expectConverged(postId, 10);
+    const { redisCluster } = await import('../support/stack.js');
+    const { redisKeys } = await import('@likepipe/pipeline/redis/keys.js');
+    const r = redisCluster();
+    try {
+      await r.del(redisKeys.post(postId), redisKeys.likers(postId));
+      const g = await call('GET', `/api/posts/${postId}`, { user: 'lost-3' });
+      expect(g.body).toMatchObject({ likeCount: 10, likedByMe: true });
+      expect(await r.scard(redisKeys.likers(postId))).toBe(10);
+      // Dedup still holds after the rebuild.
+      expect((await like('lost-4', postId)).body).toMatchObject({ changed: false, likeCount: 10 });
+    } finally {
+      r.disconnect();
+    }
+  });
+
+  it('reports its flushes in the truth-writer metrics', async () => {
+    const postId = await createPost();
+    await pool(
+      Array.from({ length: 50 }, (_, i) => `lag-${i}`),
+      16,
+      (u) => like(u, postId),
+    );
+    await expectConverged(postId, 50);
+    await waitFor('truth-writer metrics to show flushes', async () => {
+      const res = await fetch(`http://127.0.0.1:${process.env.LIKEPIPE_TRUTH_WRITER_METRICS_PORT ?? 9564}/metrics`);
+      const text = await res.text();
+      return /likepipe_truth_flushes_total\{outcome="ok"\} [1-9]/.test(text);
+    });
+  });
+});

@@ -1,0 +1,196 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Cluster } from 'ioredis';
+import { SignJWT } from 'jose';
+import pg from 'pg';
+
+/**
+ * What the integration tests share: the real stack that scripts/test.sh brought up (its env file), HTTP
+ * helpers, clients for Redis, Postgres, and a way to drive the stack scripts (stop Redis, kill a process).
+ */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ENV_FILE = process.env.LIKEPIPE_ENV_FILE ?? `${ROOT}.likepipe/test/local.env`;
+
+function readEnv(file: string): Record<string, string> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new Error(`${file} is missing: run the integration tests through \`npm test\`, which brings up the stack`);
+  }
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line);
+    if (m) out[m[1]!] = m[2]!;
+  }
+  return out;
+}
+
+export const env = readEnv(ENV_FILE);
+export const API = env.LIKEPIPE_API_URL!;
+/** A second, separate like-API process (own memory, own producer) started by scripts/test.sh. */
+export const API_B = process.env.LIKEPIPE_API_URL_B ?? 'http://127.0.0.1:8181';
+
+export const uid = (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`;
+
+export async function token(
+  userId: string,
+  opts: { expiresIn?: string | number; secret?: string; issuedAt?: number } = {},
+): Promise<string> {
+  const jwt = new SignJWT({}).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject(userId);
+  if (opts.issuedAt !== undefined) jwt.setIssuedAt(opts.issuedAt);
+  else jwt.setIssuedAt();
+  jwt.setExpirationTime(opts.expiresIn ?? '1h');
+  return jwt.sign(new TextEncoder().encode(opts.secret ?? env.LIKEPIPE_JWT_SECRET!));
+}
+
+export interface Reply {
+  status: number;
+  headers: Headers;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+const tokenCache = new Map<string, Promise<string>>();
+
+export async function call(
+  method: string,
+  path: string,
+  opts: {
+    user?: string;
+    auth?: string;
+    body?: unknown;
+    rawBody?: string;
+    headers?: Record<string, string>;
+    base?: string;
+  } = {},
+): Promise<Reply> {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.user) {
+    if (!tokenCache.has(opts.user)) tokenCache.set(opts.user, token(opts.user));
+    headers.authorization = `Bearer ${await tokenCache.get(opts.user)!}`;
+  }
+  if (opts.auth) headers.authorization = opts.auth;
+  let body: string | undefined;
+  if (opts.rawBody !== undefined) {
+    body = opts.rawBody;
+    headers['content-type'] ??= 'application/json';
+  } else if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body);
+    headers['content-type'] = 'application/json';
+  }
+  const res = await fetch(`${opts.base ?? API}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON (e.g. /metrics)
+  }
+  return { status: res.status, headers: res.headers, body: parsed };
+}
+
+export const like = (user: string, postId: string, extra: { headers?: Record<string, string>; base?: string } = {}) =>
+  call('POST', `/api/posts/${postId}/like`, { user, ...extra });
+export const unlike = (user: string, postId: string, extra: { headers?: Record<string, string>; base?: string } = {}) =>
+  call('DELETE', `/api/posts/${postId}/like`, { user, ...extra });
+
+export async function createPost(author = uid('author'), id = uid('post')): Promise<string> {
+  const r = await call('POST', '/api/posts', { user: author, body: { id } });
+  if (r.status !== 201) throw new Error(`creating post ${id}: ${r.status} ${JSON.stringify(r.body)}`);
+  return id;
+}
+
+/** Runs `fn` over `items` with at most `concurrency` in flight. */
+export async function pool<T, R>(
+  items: T[],
+  concurrency: number,
+  fn: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!, i);
+      }
+    }),
+  );
+  return out;
+}
+
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+  intervalMs = 250,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+const run = promisify(execFile);
+
+/** Runs one of scripts/stack/*.sh (or scripts/up.sh with name 'up') with the test stack's environment. */
+export async function stack(script: 'redis' | 'kafka' | 'postgres' | 'app' | 'up', ...args: string[]): Promise<string> {
+  const file = script === 'up' ? `${ROOT}scripts/up.sh` : `${ROOT}scripts/stack/${script}.sh`;
+  try {
+    const { stdout } = await run('bash', [file, ...args], { env: process.env, maxBuffer: 16 << 20, timeout: 300_000 });
+    return stdout;
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new Error(`${script}.sh ${args.join(' ')} failed: ${e.message}\n${e.stderr ?? ''}`);
+  }
+}
+
+export const db = new pg.Pool({ connectionString: env.DATABASE_URL, max: 4 });
+
+export function redisCluster(): Cluster {
+  return new Cluster(
+    env.REDIS_CLUSTER_NODES!.split(',').map((n) => ({ host: n.split(':')[0]!, port: Number(n.split(':')[1]) })),
+    { redisOptions: { connectTimeout: 2_000 }, clusterRetryStrategy: (t) => Math.min(t * 100, 1_000) },
+  );
+}
+
+/** The truth for one post: the counter row and the rows it must equal (invariant 2). */
+export async function truthOf(postId: string): Promise<{ likeCount: number; rows: number }> {
+  const { rows } = await db.query<{ like_count: string; rows: string }>(
+    'SELECT p.like_count, (SELECT count(*) FROM likes l WHERE l.post_id = p.id) AS rows FROM posts p WHERE p.id = $1',
+    [postId],
+  );
+  if (!rows[0]) throw new Error(`post ${postId} not in Postgres`);
+  return { likeCount: Number(rows[0].like_count), rows: Number(rows[0].rows) };
+}
+
+/** Waits until Postgres and the API both say `expected` for the post (the pipeline went quiet and converged). */
+export async function expectConverged(postId: string, expected: number, timeoutMs = 45_000): Promise<void> {
+  const viewer = uid('viewer');
+  await waitFor(
+    `post ${postId} to converge on ${expected} likes`,
+    async () => {
+      const t = await truthOf(postId);
+      if (t.likeCount !== expected || t.rows !== expected) return false;
+      const r = await call('GET', `/api/posts/${postId}`, { user: viewer });
+      return r.status === 200 && r.body.likeCount === expected;
+    },
+    timeoutMs,
+  );
+}
+
+export async function closeClients(): Promise<void> {
+  await db.end();
+}
