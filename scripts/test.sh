@@ -12,6 +12,11 @@ export LIKEPIPE_TRUTH_WRITER_METRICS_PORT=9564 LIKEPIPE_RECONCILER_METRICS_PORT=
 export LIKEPIPE_RECONCILE_INTERVAL_MS=1000 LIKEPIPE_FLUSH_INTERVAL_MS=500 LIKEPIPE_API_WORKERS=2
 export LIKEPIPE_BENCH_ENDPOINTS=false LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS=6000
 
+# Static checks first: they fail in seconds, before a stack is started.
+bash "$ROOT/scripts/bootstrap.sh"
+source "$ROOT/scripts/lib/use-node.sh"
+(cd "$ROOT" && node_modules/.bin/eslint --max-warnings=0 . && node_modules/.bin/prettier --check --log-level=warn .)
+
 # A fresh stack every run: no state from an earlier (maybe crashed) run can decide a result.
 bash "$ROOT/scripts/down.sh" >/dev/null 2>&1 || true
 rm -rf "$LIKEPIPE_STATE"
@@ -21,9 +26,6 @@ bash "$ROOT/scripts/up.sh"
 bash "$ROOT/scripts/stack/app.sh" start like-api-b like-api LIKEPIPE_API_PORT=8181 LIKEPIPE_API_WORKERS=1
 export LIKEPIPE_API_URL_B=http://127.0.0.1:8181
 
-source "$ROOT/scripts/lib/use-node.sh"
 cd "$ROOT"
-node_modules/.bin/eslint --max-warnings=0 . 
-node_modules/.bin/prettier --check --log-level=warn .
 export LIKEPIPE_ENV_FILE="$LIKEPIPE_STATE/local.env"
 NODE_OPTIONS=--experimental-vm-modules node_modules/.bin/jest --runInBand "$@"

@@ -24,7 +24,8 @@ describe('authentication', () => {
     ],
     [
       'an expired token',
-      async () => `Bearer ${await token('alice', { issuedAt: Math.floor(Date.now() / 1000) - 7200, expiresIn: Math.floor(Date.now() / 1000) - 3600 })}`,
+      async () =>
+        `Bearer ${await token('alice', { issuedAt: Math.floor(Date.now() / 1000) - 7200, expiresIn: Math.floor(Date.now() / 1000) - 3600 })}`,
     ],
     [
       'alg: none',
