@@ -3,12 +3,13 @@
   All keys are in the user's hash slot ({u:<userId>}), so this is one atomic step on one node.
 
   KEYS[1]  rate-limit log (list of admission times in microseconds, newest first)
-  KEYS[2]  idempotency record (optional; present only when the request carries an Idempotency-Key)
+  KEYS[2]  idempotency record (a never-written placeholder when the request has no Idempotency-Key)
 
   ARGV[1]  limit: admissions allowed per window
   ARGV[2]  window in milliseconds
   ARGV[3]  fingerprint the key is bound to ("<action>:<postId>")
   ARGV[4]  in-flight marker TTL in milliseconds
+  ARGV[5]  "1" when the request carries an Idempotency-Key, else "0"
 
   Returns one of
     {"admitted", slot}          slot = the time pushed on the log, used to release it
@@ -23,8 +24,9 @@
 local limit = tonumber(ARGV[1])
 local windowUs = tonumber(ARGV[2]) * 1000
 local fingerprint = ARGV[3]
+local useIdem = ARGV[5] == '1'
 
-if KEYS[2] then
+if useIdem then
   local raw = redis.call('GET', KEYS[2])
   if raw then
     local rec = cjson.decode(raw)
@@ -53,7 +55,7 @@ redis.call('LPUSH', KEYS[1], slot)
 redis.call('LTRIM', KEYS[1], 0, limit - 1)
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
 
-if KEYS[2] then
+if useIdem then
   redis.call('SET', KEYS[2], cjson.encode({s = 'inflight', fp = fingerprint}), 'PX', tonumber(ARGV[4]))
 end
 return {'admitted', slot}

@@ -12,6 +12,14 @@ import { runLikeApi } from './roles/like-api.js';
 import { runReconciler } from './roles/reconciler.js';
 import { runTruthWriter } from './roles/truth-writer.js';
 
+// kafkajs 2.2.4 computes a negative delay in its request queue on Node >= 23 and Node clamps it to 1 ms:
+// harmless, but it would print a TimeoutNegativeWarning from every process. Other warnings still print.
+process.removeAllListeners('warning');
+process.on('warning', (w) => {
+  if (w.name === 'TimeoutNegativeWarning') return;
+  process.stderr.write(`${w.name}: ${w.message}\n`);
+});
+
 /** One image, several roles, chosen by the first argument. */
 const ROLES = {
   'like-api': async () => {

@@ -19,4 +19,6 @@ export const redisKeys = {
   /** An idempotency record. The client's key is hashed: it is opaque, up to 255 bytes, and not ours to echo. */
   idempotency: (userId: string, key: string) =>
     `${PREFIX}:idem:{u:${userId}}:${createHash('sha256').update(key).digest('base64url')}`,
+  /** Declared but never written when a request has no key: Lua scripts take a fixed number of keys. */
+  idempotencyPlaceholder: (userId: string) => `${PREFIX}:idem:{u:${userId}}:-`,
 } as const;

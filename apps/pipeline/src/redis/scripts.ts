@@ -8,25 +8,25 @@ import type { Cluster, Redis } from 'ioredis';
  */
 const LUA_DIR = new URL('../../lua/', import.meta.url);
 
+// A fixed key count per script lets ioredis route each call (and group auto-pipelined calls) by slot.
 const SCRIPTS = {
-  userAdmit: 'user-admit.lua',
-  userRelease: 'user-release.lua',
-  userComplete: 'user-complete.lua',
-  postApply: 'post-apply.lua',
-  postRevert: 'post-revert.lua',
-  postRead: 'post-read.lua',
-  postInstall: 'post-install.lua',
+  userAdmit: { file: 'user-admit.lua', keys: 2 },
+  userRelease: { file: 'user-release.lua', keys: 2 },
+  userComplete: { file: 'user-complete.lua', keys: 1 },
+  postApply: { file: 'post-apply.lua', keys: 2 },
+  postRevert: { file: 'post-revert.lua', keys: 2 },
+  postRead: { file: 'post-read.lua', keys: 2 },
+  postInstall: { file: 'post-install.lua', keys: 3 },
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
 
-type ScriptFn = (numKeys: number, ...args: (string | number)[]) => Promise<unknown>;
+type ScriptFn = (...keysThenArgs: (string | number)[]) => Promise<unknown>;
 export type WithScripts<T> = T & { [K in ScriptName]: ScriptFn };
 
 export function registerScripts<T extends Cluster | Redis>(client: T): WithScripts<T> {
-  for (const [name, file] of Object.entries(SCRIPTS)) {
-    // No fixed numberOfKeys: scripts with optional keys take the count as their first argument.
-    client.defineCommand(name, { lua: readFileSync(new URL(file, LUA_DIR), 'utf8') });
+  for (const [name, { file, keys }] of Object.entries(SCRIPTS)) {
+    client.defineCommand(name, { numberOfKeys: keys, lua: readFileSync(new URL(file, LUA_DIR), 'utf8') });
   }
   return client as WithScripts<T>;
 }

@@ -26,10 +26,9 @@ export class RedisSpeedLayer implements SpeedLayer {
   ) {}
 
   async admit(req: AdmitRequest): Promise<Admission> {
-    const keys = [redisKeys.rateLog(req.userId)];
-    if (req.idempotencyKey !== undefined) keys.push(redisKeys.idempotency(req.userId, req.idempotencyKey));
+    const [rate, idem, useIdem] = this.userKeys(req.userId, req.idempotencyKey);
     const r = (await this.call('admit', () =>
-      this.redis.userAdmit(keys.length, ...keys, req.limit, req.windowMs, req.fingerprint, req.inflightTtlMs),
+      this.redis.userAdmit(rate, idem, req.limit, req.windowMs, req.fingerprint, req.inflightTtlMs, useIdem),
     )) as [string, string | number | undefined];
     switch (r[0]) {
       case 'admitted':
@@ -48,9 +47,8 @@ export class RedisSpeedLayer implements SpeedLayer {
   }
 
   async release(userId: string, slot: string, idempotencyKey?: string): Promise<void> {
-    const keys = [redisKeys.rateLog(userId)];
-    if (idempotencyKey !== undefined) keys.push(redisKeys.idempotency(userId, idempotencyKey));
-    await this.call('release', () => this.redis.userRelease(keys.length, ...keys, slot));
+    const [rate, idem, useIdem] = this.userKeys(userId, idempotencyKey);
+    await this.call('release', () => this.redis.userRelease(rate, idem, slot, useIdem));
   }
 
   async completeIdempotency(
@@ -61,12 +59,12 @@ export class RedisSpeedLayer implements SpeedLayer {
     ttlMs: number,
   ): Promise<void> {
     const key = redisKeys.idempotency(userId, idempotencyKey);
-    await this.call('complete', () => this.redis.userComplete(1, key, fingerprint, JSON.stringify(response), ttlMs));
+    await this.call('complete', () => this.redis.userComplete(key, fingerprint, JSON.stringify(response), ttlMs));
   }
 
   async apply(postId: string, userId: string, action: LikeAction): Promise<PostApply> {
     const r = (await this.call('apply', () =>
-      this.redis.postApply(2, redisKeys.post(postId), redisKeys.likers(postId), userId, action),
+      this.redis.postApply(redisKeys.post(postId), redisKeys.likers(postId), userId, action),
     )) as [string, number?, number?];
     if (r[0] === 'miss') return { kind: 'unknown_post' };
     return { kind: 'applied', changed: r[1] === 1, likeCount: Number(r[2]) };
@@ -74,13 +72,13 @@ export class RedisSpeedLayer implements SpeedLayer {
 
   async revert(postId: string, userId: string, action: LikeAction): Promise<void> {
     await this.call('revert', () =>
-      this.redis.postRevert(2, redisKeys.post(postId), redisKeys.likers(postId), userId, action),
+      this.redis.postRevert(redisKeys.post(postId), redisKeys.likers(postId), userId, action),
     );
   }
 
   async read(postId: string, userId: string): Promise<(PostView & { likedByMe: boolean }) | null> {
     const r = (await this.call('read', () =>
-      this.redis.postRead(2, redisKeys.post(postId), redisKeys.likers(postId), userId),
+      this.redis.postRead(redisKeys.post(postId), redisKeys.likers(postId), userId),
     )) as [string, string?, string?, string?, number?];
     if (r[0] === 'miss') return null;
     return { id: postId, authorId: r[1]!, createdAt: r[2]!, likeCount: Number(r[3]), likedByMe: r[4] === 1 };
@@ -105,7 +103,6 @@ export class RedisSpeedLayer implements SpeedLayer {
     }
     const r = (await this.call('install', () =>
       this.redis.postInstall(
-        3,
         redisKeys.post(snapshot.id),
         redisKeys.likers(snapshot.id),
         staging,
@@ -121,6 +118,13 @@ export class RedisSpeedLayer implements SpeedLayer {
   async count(postId: string): Promise<number | null> {
     const v = await this.call('count', () => this.redis.hget(redisKeys.post(postId), 'count'));
     return v === null || v === undefined ? null : Number(v);
+  }
+
+  /** The user's rate log and idempotency record; without a key the second is a placeholder never written. */
+  private userKeys(userId: string, idempotencyKey?: string): [string, string, '0' | '1'] {
+    return idempotencyKey === undefined
+      ? [redisKeys.rateLog(userId), redisKeys.idempotencyPlaceholder(userId), '0']
+      : [redisKeys.rateLog(userId), redisKeys.idempotency(userId, idempotencyKey), '1'];
   }
 
   private async call<T>(op: string, fn: () => Promise<T>): Promise<T> {

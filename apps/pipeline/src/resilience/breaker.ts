@@ -7,7 +7,8 @@ import { breakerState } from '../observability/metrics.js';
  */
 export interface BreakerOptions {
   name: string;
-  timeoutMs: number;
+  /** false when the client enforces its own timeout (ioredis commandTimeout): saves a timer per call. */
+  timeoutMs: number | false;
   errorThresholdPercentage?: number;
   resetTimeoutMs?: number;
   volumeThreshold?: number;

@@ -79,7 +79,8 @@ async function runWorker(config: ApiConfig, log: Logger): Promise<void> {
     failFast: true,
   });
   redis.on('error', (err: Error) => log.debug('redis client error', { err }));
-  const redisBreaker = createBreaker({ name: 'redis', timeoutMs: config.LIKEPIPE_REDIS_TIMEOUT_MS + 500 });
+  // ioredis's commandTimeout already bounds every Redis call; a second timer per call would only cost CPU.
+  const redisBreaker = createBreaker({ name: 'redis', timeoutMs: false });
   const kafkaBreaker = createBreaker({
     name: 'kafka',
     timeoutMs: config.LIKEPIPE_PRODUCER_TIMEOUT_MS + 1_000,

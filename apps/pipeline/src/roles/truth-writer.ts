@@ -70,7 +70,7 @@ export async function runTruthWriter(config: TruthWriterConfig, log: Logger): Pr
     eachBatchAutoResolve: false,
     // All partitions' batches must be able to wait on the same flush at once.
     partitionsConsumedConcurrently: 64,
-    eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+    eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
       const events: LikeEvent[] = [];
       for (const m of batch.messages) {
         try {
@@ -82,6 +82,9 @@ export async function runTruthWriter(config: TruthWriterConfig, log: Logger): Pr
       }
       if (!isRunning() || isStale()) return;
       if (events.length > 0) await accumulator.add(events);
+      // Both steps matter: resolveOffset moves kafkajs's fetch position (without it the batch is fetched
+      // again), commitOffsets records progress in the group, and only now that Postgres has committed.
+      resolveOffset(batch.lastOffset());
       const next = (BigInt(batch.lastOffset()) + 1n).toString();
       await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
       await heartbeat();

@@ -1,0 +1,185 @@
+/**
+ * `npm run bench`: one hot post, 256+ concurrent connections, three endpoints side by side in one run:
+ *   (a) naive   — a Postgres transaction per like (UPDATE posts SET like_count = like_count + 1 + a likes row)
+ *   (b) like-API — Redis speed layer + Kafka buffer + batched truth-writer
+ *   (c) no-op   — same express app and auth middleware, no work: the framework floor
+ * Every request is a distinct user, so every accepted like must be counted exactly once. Prints a table of
+ * throughput, latency, Postgres transactions per 1,000 likes and the final-count check; it asserts nothing.
+ *
+ * Run through scripts/bench.sh, which brings up a private stack with the bench endpoints enabled.
+ */
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import autocannon from 'autocannon';
+import { SignJWT } from 'jose';
+import pg from 'pg';
+
+const env = Object.fromEntries(
+  readFileSync(process.env.LIKEPIPE_ENV_FILE!, 'utf8')
+    .split('\n')
+    .map((l) => /^([A-Z0-9_]+)=(.*)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => [m[1]!, m[2]!]),
+);
+const API = env.LIKEPIPE_API_URL!;
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 256);
+const LIKES = Number(process.env.BENCH_LIKES ?? 30_000);
+const NAIVE_LIKES = Number(process.env.BENCH_NAIVE_LIKES ?? 10_000);
+const db = new pg.Pool({ connectionString: env.DATABASE_URL, max: 1 });
+// Our own queries are transactions too; count them so they can be taken out of the pipeline's figure.
+let ownQueries = 0;
+const query = <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) => {
+  ownQueries++;
+  return db.query<R>(text, values);
+};
+const key = new TextEncoder().encode(env.LIKEPIPE_JWT_SECRET!);
+
+async function mintTokens(prefix: string, n: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    out.push(
+      await new SignJWT({})
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(`${prefix}${i}`)
+        .setExpirationTime('2h')
+        .sign(key),
+    );
+  }
+  return out;
+}
+
+async function xacts(): Promise<number> {
+  // Backends report to pg_stat_database when idle for ~10 s (PostgreSQL 15), so wait that long to read settled numbers.
+  await new Promise((r) => setTimeout(r, 11_000));
+  const { rows } = await query<{ n: string }>(
+    'SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()',
+  );
+  return Number(rows[0]!.n);
+}
+
+async function createPost(id: string): Promise<void> {
+  const [t] = await mintTokens('author-', 1);
+  const r = await fetch(`${API}/api/posts`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ id }),
+  });
+  if (r.status !== 201) throw new Error(`create post: ${r.status} ${await r.text()}`);
+}
+
+async function truth(postId: string): Promise<{ likeCount: number; rows: number }> {
+  const { rows } = await query<{ like_count: string; rows: string }>(
+    'SELECT like_count, (SELECT count(*) FROM likes WHERE post_id = $1) AS rows FROM posts WHERE id = $1',
+    [postId],
+  );
+  return { likeCount: Number(rows[0]!.like_count), rows: Number(rows[0]!.rows) };
+}
+
+interface Row {
+  name: string;
+  requests: number;
+  accepted: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  xactsPer1000: number | null;
+  finalCount: string;
+}
+
+async function run(name: string, path: (i: number) => string, tokens: string[], postId: string | null): Promise<Row> {
+  const before = await xacts();
+  const ownBefore = ownQueries;
+  let next = 0;
+  const result = await autocannon({
+    url: API,
+    connections: CONNECTIONS,
+    amount: tokens.length,
+    timeout: 30,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (req) => {
+          const i = next++;
+          return { ...req, path: path(i), headers: { authorization: `Bearer ${tokens[i % tokens.length]}` } };
+        },
+      },
+    ],
+  });
+  const accepted = result['2xx'];
+  let finalCount = 'n/a';
+  if (postId) {
+    // Wait for the pipeline to go quiet: the truth holds every accepted like, exactly once.
+    const deadline = Date.now() + 120_000;
+    let t = await truth(postId);
+    while ((t.likeCount !== accepted || t.rows !== accepted) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      t = await truth(postId);
+    }
+    finalCount =
+      t.likeCount === accepted && t.rows === accepted
+        ? `${t.likeCount} = accepted ✔`
+        : `MISMATCH: like_count ${t.likeCount}, rows ${t.rows}, accepted ${accepted}`;
+  }
+  const after = await xacts();
+  const own = ownQueries - ownBefore;
+  return {
+    name,
+    requests: result.requests.total,
+    accepted,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+    xactsPer1000: postId ? ((after - before - own) / accepted) * 1000 : null,
+    finalCount,
+  };
+}
+
+const stamp = Date.now().toString(36);
+const naivePost = `bench-naive-${stamp}`;
+const apiPost = `bench-api-${stamp}`;
+await createPost(naivePost);
+await createPost(apiPost);
+process.stderr.write(`minting ${NAIVE_LIKES + 2 * LIKES} tokens…\n`);
+const naiveTokens = await mintTokens(`naive-${stamp}-`, NAIVE_LIKES);
+const apiTokens = await mintTokens(`api-${stamp}-`, LIKES);
+const noopTokens = await mintTokens(`noop-${stamp}-`, LIKES);
+
+// Warm-up: JIT, connection pools, the hot post's Redis keys.
+await run('warm-up', () => '/bench/noop', noopTokens.slice(0, 2_000), null);
+
+process.stderr.write('(c) no-op…\n');
+const noop = await run('(c) no-op + auth (floor)', () => '/bench/noop', noopTokens, null);
+process.stderr.write('(b) like-API…\n');
+const api = await run('(b) like-API', () => `/api/posts/${apiPost}/like`, apiTokens, apiPost);
+process.stderr.write('(a) naive…\n');
+const naive = await run(
+  '(a) naive UPDATE per like',
+  () => `/bench/naive/posts/${naivePost}/like`,
+  naiveTokens,
+  naivePost,
+);
+
+const f = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const lines = [
+  `| endpoint | requests | 2xx | throughput (req/s) | p50 (ms) | p99 (ms) | errors | PG xacts / 1,000 likes | final count |`,
+  `|---|---:|---:|---:|---:|---:|---:|---:|---|`,
+  ...[naive, api, noop].map(
+    (r) =>
+      `| ${r.name} | ${f(r.requests)} | ${f(r.accepted)} | ${f(r.rps)} | ${f(r.p50, 1)} | ${f(r.p99, 1)} | ${f(r.errors)} | ${r.xactsPer1000 === null ? '—' : f(r.xactsPer1000, 2)} | ${r.finalCount} |`,
+  ),
+  '',
+  `like-API vs naive: ${f(api.rps / naive.rps, 1)}× throughput, p99 ${f(naive.p99 / api.p99, 1)}× lower; ` +
+    `like-API vs no-op floor: ${f((api.rps / noop.rps) * 100)}%.`,
+  `${CONNECTIONS} connections, one hot post, every request a distinct user; machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ` +
+    `${f(totalmem() / 2 ** 30)} GiB, Node ${process.version}; load generator (autocannon) on the same machine.`,
+];
+const table = lines.join('\n');
+process.stdout.write(`\n${table}\n`);
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+writeFileSync(
+  new URL(`./results/hot-post-${new Date().toISOString().slice(0, 19).replaceAll(':', '')}.md`, import.meta.url),
+  table + '\n',
+);
+await db.end();

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# `npm run bench`: the hot-post benchmark (bench/hot-post.ts) on a private stack of its own (state dir and
+# ports apart from `npm run up` and the tests), with the naive and no-op comparison endpoints switched on.
+# Prints a table and leaves a copy in bench/results/. Targets only 127.0.0.1 and stops by itself.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export LIKEPIPE_STATE="$ROOT/.likepipe/bench"
+export LIKEPIPE_REDIS_PORTS="7201 7202 7203 7204 7205 7206"
+export LIKEPIPE_KAFKA_PORT=9292 LIKEPIPE_KAFKA_CONTROLLER_PORT=9293 LIKEPIPE_PG_PORT=5633 LIKEPIPE_API_PORT=8280
+export LIKEPIPE_TRUTH_WRITER_METRICS_PORT=9664 LIKEPIPE_RECONCILER_METRICS_PORT=9665
+export LIKEPIPE_BENCH_ENDPOINTS=true
+# Every bench user likes once; the per-user rate limit is not what is measured here.
+export LIKEPIPE_RATE_LIMIT=100000
+
+bash "$ROOT/scripts/down.sh" >/dev/null 2>&1 || true
+rm -rf "$LIKEPIPE_STATE"
+trap 'bash "$ROOT/scripts/down.sh" >/dev/null 2>&1 || true' EXIT
+bash "$ROOT/scripts/up.sh"
+source "$ROOT/scripts/lib/use-node.sh"
+cd "$ROOT"
+LIKEPIPE_ENV_FILE="$LIKEPIPE_STATE/local.env" node --no-warnings bench/hot-post.ts
