@@ -13,6 +13,7 @@ import { cpus, totalmem } from 'node:os';
 import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
 import pg from 'pg';
+import { openLoop, percentile } from './open-loop.ts';
 
 const env = Object.fromEntries(
   readFileSync(process.env.LIKEPIPE_ENV_FILE!, 'utf8')
@@ -107,33 +108,61 @@ async function run(name: string, path: (i: number) => string, tokens: string[], 
     ],
   });
   const accepted = result['2xx'];
-  let finalCount = 'n/a';
-  if (postId) {
-    // Wait for the pipeline to go quiet: the truth holds every accepted like, exactly once.
-    const deadline = Date.now() + 120_000;
-    let t = await truth(postId);
-    while ((t.likeCount !== accepted || t.rows !== accepted) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
-      t = await truth(postId);
-    }
-    finalCount =
-      t.likeCount === accepted && t.rows === accepted
-        ? `${t.likeCount} = accepted ✔`
-        : `MISMATCH: like_count ${t.likeCount}, rows ${t.rows}, accepted ${accepted}`;
-  }
+  const finalCount = postId ? await converge(postId, accepted) : 'n/a';
   const after = await xacts();
   const own = ownQueries - ownBefore;
   return {
     name,
     requests: result.requests.total,
     accepted,
-    rps: result.requests.average,
+    // autocannon's own average is over whole seconds; over a few seconds that rounds badly.
+    rps: result.requests.total / result.duration,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
     xactsPer1000: postId ? ((after - before - own) / accepted) * 1000 : null,
     finalCount,
   };
+}
+
+/** The same measurement at a constant arrival rate (open loop): latency as a user sees it at that load. */
+async function runAtRate(name: string, path: string, tokens: string[], postId: string, rate: number): Promise<Row> {
+  const before = await xacts();
+  const ownBefore = ownQueries;
+  const r = await openLoop({
+    url: API,
+    rate,
+    count: tokens.length,
+    connections: CONNECTIONS,
+    request: (i) => ({ path, headers: { authorization: `Bearer ${tokens[i]}` } }),
+  });
+  const t = await converge(postId, r.ok);
+  const after = await xacts();
+  const sorted = r.latenciesMs.sort((a, b) => a - b);
+  return {
+    name,
+    requests: r.requests,
+    accepted: r.ok,
+    rps: r.requests / r.durationS,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    errors: r.errors,
+    xactsPer1000: ((after - before - (ownQueries - ownBefore)) / r.ok) * 1000,
+    finalCount: t,
+  };
+}
+
+async function converge(postId: string, accepted: number): Promise<string> {
+  // Wait for the pipeline to go quiet: the truth holds every accepted like, exactly once.
+  const deadline = Date.now() + 120_000;
+  let t = await truth(postId);
+  while ((t.likeCount !== accepted || t.rows !== accepted) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    t = await truth(postId);
+  }
+  return t.likeCount === accepted && t.rows === accepted
+    ? `${t.likeCount} = accepted ✔`
+    : `MISMATCH: like_count ${t.likeCount}, rows ${t.rows}, accepted ${accepted}`;
 }
 
 const stamp = Date.now().toString(36);
@@ -161,17 +190,45 @@ const naive = await run(
   naivePost,
 );
 
+// Latency at the same offered load. Under saturation a closed loop's latency is connections ÷ throughput
+// (Little's law), so its p99 mostly restates throughput. Offering both endpoints the same constant arrival
+// rate, 80% of what the naive one sustains, compares what a user waits when neither is overloaded.
+const rate = Math.max(100, Math.round(naive.rps * 0.8));
+const fixedN = rate * 10;
+process.stderr.write(`fixed rate ${rate}/s: naive…\n`);
+const naivePost2 = `bench-naive-rate-${stamp}`;
+const apiPost2 = `bench-api-rate-${stamp}`;
+await createPost(naivePost2);
+await createPost(apiPost2);
+const naiveAtRate = await runAtRate(
+  `(a) naive, ${rate} req/s offered`,
+  `/bench/naive/posts/${naivePost2}/like`,
+  await mintTokens(`naive-rate-${stamp}-`, fixedN),
+  naivePost2,
+  rate,
+);
+process.stderr.write(`fixed rate ${rate}/s: like-API…\n`);
+const apiAtRate = await runAtRate(
+  `(b) like-API, ${rate} req/s offered`,
+  `/api/posts/${apiPost2}/like`,
+  await mintTokens(`api-rate-${stamp}-`, fixedN),
+  apiPost2,
+  rate,
+);
+
 const f = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const lines = [
   `| endpoint | requests | 2xx | throughput (req/s) | p50 (ms) | p99 (ms) | errors | PG xacts / 1,000 likes | final count |`,
   `|---|---:|---:|---:|---:|---:|---:|---:|---|`,
-  ...[naive, api, noop].map(
+  ...[naive, api, noop, naiveAtRate, apiAtRate].map(
     (r) =>
       `| ${r.name} | ${f(r.requests)} | ${f(r.accepted)} | ${f(r.rps)} | ${f(r.p50, 1)} | ${f(r.p99, 1)} | ${f(r.errors)} | ${r.xactsPer1000 === null ? '—' : f(r.xactsPer1000, 2)} | ${r.finalCount} |`,
   ),
   '',
-  `like-API vs naive: ${f(api.rps / naive.rps, 1)}× throughput, p99 ${f(naive.p99 / api.p99, 1)}× lower; ` +
-    `like-API vs no-op floor: ${f((api.rps / noop.rps) * 100)}%.`,
+  `Saturation (${CONNECTIONS} connections, closed loop): like-API ${f(api.rps / naive.rps, 1)}× the naive throughput, ` +
+    `p99 ${f(naive.p99 / api.p99, 1)}× lower; ${f((api.rps / noop.rps) * 100)}% of the no-op floor.`,
+  `Same offered load (${rate} req/s = 80% of naive saturation): like-API p99 ${f(naiveAtRate.p99 / apiAtRate.p99, 1)}× lower ` +
+    `(${f(apiAtRate.p99, 1)} ms vs ${f(naiveAtRate.p99, 1)} ms), p50 ${f(naiveAtRate.p50 / apiAtRate.p50, 1)}× lower.`,
   `${CONNECTIONS} connections, one hot post, every request a distinct user; machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ` +
     `${f(totalmem() / 2 ** 30)} GiB, Node ${process.version}; load generator (autocannon) on the same machine.`,
 ];

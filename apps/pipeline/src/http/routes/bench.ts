@@ -9,10 +9,26 @@ import { prepared } from '../../postgres/sql.js';
  */
 export function benchRouter(pool: pg.Pool): Router {
   const router = Router();
+  // What most code does first: one transaction per like, insert the row, bump the counter, commit.
   router.post('/naive/posts/:id/like', async (req: Request, res: Response) => {
     const postId = requireId(req.params.id, 'path parameter id');
-    const { rows } = await pool.query<{ like_count: number }>(prepared('naive-like', [postId, req.userId!]));
-    res.json({ postId, liked: true, likeCount: rows[0]?.like_count ?? null });
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const inserted = await client.query(prepared('naive-insert-like', [postId, req.userId!]));
+      let likeCount: number | null = null;
+      if (inserted.rowCount === 1) {
+        const { rows } = await client.query<{ like_count: number }>(prepared('naive-increment', [postId]));
+        likeCount = rows[0]?.like_count ?? null;
+      }
+      await client.query('COMMIT');
+      res.json({ postId, liked: true, changed: inserted.rowCount === 1, likeCount });
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
   });
   router.post('/noop', (_req: Request, res: Response) => {
     res.json({ ok: true });
