@@ -135,3 +135,29 @@ describe('failures', () => {
     await expectConverged(postId, 300, 60_000);
   });
 });
+
+describe('graceful shutdown', () => {
+  it('a like-API stopped under load (SIGTERM) drains: every like it acknowledged reaches Postgres', async () => {
+    const { API_B } = await import('../support/stack.js');
+    const postId = await createPost();
+    const users = Array.from({ length: 400 }, (_, i) => `${postId}-g${i}`);
+    let stopping: Promise<string> | undefined;
+    const replies = await pool(users, 32, async (u, i) => {
+      if (i === 150) stopping = stack('app', 'stop', 'like-api-b');
+      try {
+        return await like(u, postId, { base: API_B });
+      } catch {
+        return { status: 0, headers: new Headers(), body: null } as Reply; // refused after close: not acknowledged
+      }
+    });
+    await stopping;
+    try {
+      const acked = replies.filter((r) => r.status === 200).length;
+      expect(acked).toBeGreaterThanOrEqual(150);
+      // Nothing acknowledged is lost, and nothing refused was counted.
+      await expectConverged(postId, acked);
+    } finally {
+      await stack('app', 'start', 'like-api-b', 'like-api', 'LIKEPIPE_API_PORT=8181', 'LIKEPIPE_API_WORKERS=1');
+    }
+  });
+});
