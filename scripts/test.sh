@@ -28,4 +28,12 @@ export LIKEPIPE_API_URL_B=http://127.0.0.1:8181
 
 cd "$ROOT"
 export LIKEPIPE_ENV_FILE="$LIKEPIPE_STATE/local.env"
-NODE_OPTIONS=--experimental-vm-modules node_modules/.bin/jest --runInBand "$@"
+results="$LIKEPIPE_STATE/jest-results.json"
+set +e
+NODE_OPTIONS=--experimental-vm-modules node_modules/.bin/jest --runInBand --json --outputFile="$results" "$@"
+rc=$?
+set -e
+# One plain closing line for CI logs, whatever the reporter printed above it.
+node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);' "$results" || true
+exit $rc

@@ -8,11 +8,13 @@ started=$SECONDS
 
 apt_install curl ca-certificates
 
-# Installs first, in parallel: they are independent and each is a no-op once cached.
+# Installs first. Debian packages one after another (apt holds a lock); then the Kafka jars (Maven) in the
+# background while npm installs and builds. Each step is a no-op once done.
+bash "$S/redis.sh" install
+command -v java >/dev/null 2>&1 || apt_install openjdk-17-jre-headless
+command -v mvn >/dev/null 2>&1 || apt_install maven
 bash "$S/kafka.sh" install >"$LOG_DIR/install-kafka.log" 2>&1 &
 kafka_install=$!
-bash "$S/redis.sh" install
-bash "$S/postgres.sh" install 2>/dev/null || true
 bash "$LIKEPIPE_ROOT/scripts/bootstrap.sh"
 wait "$kafka_install" || { tail -n 30 "$LOG_DIR/install-kafka.log" >&2; die "Kafka install failed"; }
 

@@ -12,6 +12,7 @@ import {
   truthOf,
   uid,
   waitFor,
+  waitHealthy,
   type Reply,
 } from '../support/stack.js';
 
@@ -23,6 +24,8 @@ let redis: Cluster;
 beforeAll(() => {
   redis = redisCluster();
 });
+// Each test starts from a healthy stack, whatever the one before it broke.
+beforeEach(() => waitHealthy());
 afterAll(async () => {
   redis.disconnect();
   await closeClients();
@@ -88,18 +91,26 @@ describe('failures', () => {
     } finally {
       await stack('redis', 'start');
     }
-    await expectConverged(postId, 300);
-    expect(Number(await redis.hget(redisKeys.post(postId), 'count'))).toBe(300);
+    // Served from Redis again: the reconciler rebuilt the post's counter and dedup set from Postgres.
+    await waitFor(
+      'Redis to hold the repaired post',
+      async () => (await redis.hget(redisKeys.post(postId), 'count')) === '300',
+    );
     expect(await redis.scard(redisKeys.likers(postId))).toBe(300);
+    await expectConverged(postId, 300);
   });
 
   it('truth-writer killed with SIGKILL mid-batch: exact counts after restart and replay', async () => {
     const postId = await createPost();
-    const replies = await load(postId, 400, 150, async () => {
-      await stack('app', 'kill', 'truth-writer');
-    });
+    let replies: Reply[];
+    try {
+      replies = await load(postId, 400, 150, async () => {
+        await stack('app', 'kill', 'truth-writer');
+      });
+    } finally {
+      await stack('app', 'start', 'truth-writer', 'truth-writer');
+    }
     expect(statuses(replies)).toEqual({ 200: 400 });
-    await stack('app', 'start', 'truth-writer', 'truth-writer');
     await expectConverged(postId, 400, 90_000);
   });
 

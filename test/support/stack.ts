@@ -176,21 +176,44 @@ export async function truthOf(postId: string): Promise<{ likeCount: number; rows
   return { likeCount: Number(rows[0].like_count), rows: Number(rows[0].rows) };
 }
 
-/** Waits until Postgres and the API both say `expected` for the post (the pipeline went quiet and converged). */
+let sharedRedis: Cluster | undefined;
+
+/**
+ * Waits until the post has converged on `expected` likes everywhere: the counter row and the likes rows in
+ * Postgres (invariant 2), the count the API serves, and Redis's own counter and dedup set when the post's keys
+ * are in Redis (the API can answer from Postgres while Redis recovers, so its answer alone proves less).
+ */
 export async function expectConverged(postId: string, expected: number, timeoutMs = 45_000): Promise<void> {
   const viewer = uid('viewer');
+  sharedRedis ??= redisCluster();
+  const redis = sharedRedis;
   await waitFor(
     `post ${postId} to converge on ${expected} likes`,
     async () => {
       const t = await truthOf(postId);
       if (t.likeCount !== expected || t.rows !== expected) return false;
       const r = await call('GET', `/api/posts/${postId}`, { user: viewer });
-      return r.status === 200 && r.body.likeCount === expected;
+      if (r.status !== 200 || r.body.likeCount !== expected) return false;
+      const count = await redis.hget(`lp:post:{p:${postId}}`, 'count');
+      if (count === null) return true;
+      return Number(count) === expected && (await redis.scard(`lp:likers:{p:${postId}}`)) === expected;
     },
     timeoutMs,
   );
 }
 
+/** Waits until the API takes likes on the fast path again (200, not 202 or 503): the stack has recovered. */
+export async function waitHealthy(timeoutMs = 60_000): Promise<void> {
+  const postId = await waitFor('a post to be created', async () => createPost().catch(() => undefined), timeoutMs);
+  let n = 0;
+  await waitFor(
+    'the like-API to be back on Redis and Kafka',
+    async () => (await like(`probe-${n++}`, postId)).status === 200,
+    timeoutMs,
+  );
+}
+
 export async function closeClients(): Promise<void> {
+  sharedRedis?.disconnect();
   await db.end();
 }

@@ -15,6 +15,7 @@ export interface AppDeps {
   log: Logger;
   isReady: () => { ready: boolean; reason?: string };
   metrics: () => Promise<{ contentType: string; body: string }>;
+  isDraining: () => boolean;
   benchPool?: pg.Pool;
 }
 
@@ -23,6 +24,11 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestMetrics);
+  app.use((_req: Request, res: Response, next) => {
+    // While draining, tell keep-alive clients to go elsewhere so the server can close.
+    if (deps.isDraining()) res.set('Connection', 'close');
+    next();
+  });
 
   app.get('/healthz', (_req: Request, res: Response) => {
     res.json({ status: 'ok' });

@@ -148,6 +148,7 @@ async function runWorker(config: ApiConfig, log: Logger): Promise<void> {
       return { ready: true };
     },
     metrics: () => workerMetrics(),
+    isDraining: () => shuttingDown,
     ...(config.LIKEPIPE_BENCH_ENDPOINTS ? { benchPool: pool } : {}),
   });
 
@@ -161,8 +162,14 @@ async function runWorker(config: ApiConfig, log: Logger): Promise<void> {
     onShutdown(log, async () => {
       shuttingDown = true;
       // Stop accepting, let in-flight requests finish (their likes are in the batcher), then flush it.
+      // Keep-alive clients would hold the server open: answers from now on say `Connection: close`, and
+      // connections are closed as soon as they fall idle.
       await new Promise<void>((r) => {
-        server.close(() => r());
+        const sweep = setInterval(() => server.closeIdleConnections(), 50);
+        server.close(() => {
+          clearInterval(sweep);
+          r();
+        });
         server.closeIdleConnections();
       });
       await events.close();
