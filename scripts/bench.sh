@@ -4,10 +4,8 @@
 # Prints a table and leaves a copy in bench/results/. Targets only 127.0.0.1 and stops by itself.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-export LIKEPIPE_STATE="$ROOT/.likepipe/bench"
-export LIKEPIPE_REDIS_PORTS="7201 7202 7203 7204 7205 7206"
-export LIKEPIPE_KAFKA_PORT=9292 LIKEPIPE_KAFKA_CONTROLLER_PORT=9293 LIKEPIPE_PG_PORT=5633 LIKEPIPE_API_PORT=8280
-export LIKEPIPE_TRUTH_WRITER_METRICS_PORT=9664 LIKEPIPE_RECONCILER_METRICS_PORT=9665
+source "$ROOT/scripts/lib/private-stack.sh"
+private_stack bench 200
 export LIKEPIPE_BENCH_ENDPOINTS=true
 # Every bench user likes once; the per-user rate limit is not what is measured here.
 export LIKEPIPE_RATE_LIMIT=100000

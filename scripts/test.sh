@@ -4,10 +4,8 @@
 # Extra arguments go to jest, e.g. `npm test -- -t idempotency`.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-export LIKEPIPE_STATE="$ROOT/.likepipe/test"
-export LIKEPIPE_REDIS_PORTS="7101 7102 7103 7104 7105 7106"
-export LIKEPIPE_KAFKA_PORT=9192 LIKEPIPE_KAFKA_CONTROLLER_PORT=9193 LIKEPIPE_PG_PORT=5533 LIKEPIPE_API_PORT=8180
-export LIKEPIPE_TRUTH_WRITER_METRICS_PORT=9564 LIKEPIPE_RECONCILER_METRICS_PORT=9565
+source "$ROOT/scripts/lib/private-stack.sh"
+private_stack test 100
 # Faster loops than production so failure-and-repair tests finish in seconds; same code paths.
 export LIKEPIPE_RECONCILE_INTERVAL_MS=1000 LIKEPIPE_FLUSH_INTERVAL_MS=500 LIKEPIPE_API_WORKERS=2
 export LIKEPIPE_BENCH_ENDPOINTS=false LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS=6000

@@ -1,6 +1,7 @@
 import { Cluster } from 'ioredis';
 import { redisKeys } from '@likepipe/pipeline/redis/keys.js';
 import {
+  API_B,
   closeClients,
   createPost,
   env,
@@ -149,7 +150,6 @@ describe('failures', () => {
 
 describe('graceful shutdown', () => {
   it('a like-API stopped under load (SIGTERM) drains: every like it acknowledged reaches Postgres', async () => {
-    const { API_B } = await import('../support/stack.js');
     const postId = await createPost();
     const users = Array.from({ length: 400 }, (_, i) => `${postId}-g${i}`);
     let stopping: Promise<string> | undefined;

@@ -1,4 +1,5 @@
 import {
+  API_B,
   call,
   closeClients,
   createPost,
@@ -19,9 +20,7 @@ describe('the like path', () => {
   it('counts a hot post exactly: 600 users, 64 at a time, over two API processes', async () => {
     const postId = await createPost();
     const users = Array.from({ length: 600 }, (_, i) => `hot-${postId}-${i}`);
-    const replies = await pool(users, 64, (u, i) =>
-      like(u, postId, i % 2 ? { base: process.env.LIKEPIPE_API_URL_B ?? 'http://127.0.0.1:8181' } : {}),
-    );
+    const replies = await pool(users, 64, (u, i) => like(u, postId, i % 2 ? { base: API_B } : {}));
     expect(replies.map((r) => r.status)).toEqual(users.map(() => 200));
     expect(replies.every((r) => r.body.changed === true)).toBe(true);
     // Each like saw a distinct count: the Redis counter is atomic.

@@ -1,0 +1,14 @@
+# shellcheck shell=bash
+# Source, then `private_stack NAME OFFSET`: points every stack script at .likepipe/NAME and at ports shifted by
+# OFFSET from the defaults (Redis 7001-7006, Kafka 9092/9093, Postgres 5433, API 8080, metrics 9464/9465), so
+# the tests and the benchmark never touch a stack started with `npm run up`, nor each other.
+private_stack() {
+  local name=$1 off=$2 root p ports=""
+  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+  for p in 7001 7002 7003 7004 7005 7006; do ports+="${ports:+ }$((p + off))"; done
+  export LIKEPIPE_STATE="$root/.likepipe/$name"
+  export LIKEPIPE_REDIS_PORTS="$ports"
+  export LIKEPIPE_KAFKA_PORT=$((9092 + off)) LIKEPIPE_KAFKA_CONTROLLER_PORT=$((9093 + off))
+  export LIKEPIPE_PG_PORT=$((5433 + off)) LIKEPIPE_API_PORT=$((8080 + off))
+  export LIKEPIPE_TRUTH_WRITER_METRICS_PORT=$((9464 + off)) LIKEPIPE_RECONCILER_METRICS_PORT=$((9465 + off))
+}
