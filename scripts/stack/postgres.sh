@@ -268,8 +268,46 @@ cmd_psql() {
     exec "$PG_BIN/psql" "$@"
 }
 
+# Running as root, the server runs as $PG_OS_USER, which must be able to traverse every directory above its
+# data dir. A checkout under a private directory (a 0700 home or mktemp dir, as CI clones may be) is not, and
+# chmod-ing someone's directories is not ours to do: then the cluster lives in /var/lib/likepipe/pg-<hash of
+# the state dir>, and .likepipe/data/postgres and .likepipe/logs/postgres.log are symlinks to it.
+use_relocated() {
+  PG_DATA="$1/data"
+  PG_LOG="$1/postgres.log"
+  [[ "$PG_SOCK_DIR" == "$LIKEPIPE_STATE/pg-socket" ]] && PG_SOCK_DIR="$1/socket"
+  return 0
+}
+
+relocate_if_unreachable() {
+  is_root || return 0
+  local home
+  if [[ -L "$PG_DATA" ]]; then
+    home=$(dirname "$(readlink "$PG_DATA")")
+    use_relocated "$home"
+    return 0
+  fi
+  [[ -e "$PG_DATA" ]] && return 0
+  id -u "$PG_OS_USER" >/dev/null 2>&1 || return 0  # first start: ensure_os_user runs first, then us again
+  mkdir -p "$DATA_DIR" "$LOG_DIR"
+  runuser -u "$PG_OS_USER" -- test -x "$DATA_DIR" 2>/dev/null && return 0
+  home="/var/lib/likepipe/pg-$(printf '%s' "$LIKEPIPE_STATE" | cksum | cut -d' ' -f1)"
+  # No data dir in our state dir means a fresh state: whatever an earlier state dir of this path left is stale.
+  case "$home" in /var/lib/likepipe/pg-[0-9]*) rm -rf "$home" ;; esac
+  mkdir -p "$home/data"
+  chmod 755 /var/lib/likepipe
+  chown -R "$PG_OS_USER:" "$home"
+  chmod 700 "$home"
+  ln -sfn "$home/data" "$PG_DATA"
+  ln -sfn "$home/postgres.log" "$LOG_DIR/postgres.log"
+  use_relocated "$home"
+  log "$LIKEPIPE_STATE is not traversable by user $PG_OS_USER: postgres data in $home"
+}
+
 main() {
   local cmd=${1:-}; shift || true
+  [[ "$cmd" == start ]] && ensure_os_user
+  relocate_if_unreachable
   case "$cmd" in
     start) cmd_start ;;
     stop) cmd_stop ;;
