@@ -147,7 +147,12 @@ export class LikeService {
     if (first.kind === 'applied') return first;
     const exists = await this.warm(cmd.postId);
     if (!exists) return first;
-    return this.deps.speed.apply(cmd.postId, cmd.userId, cmd.action);
+    const second = await this.deps.speed.apply(cmd.postId, cmd.userId, cmd.action);
+    // The post exists (we just loaded it) but Redis lost it again (eviction under memory pressure): a 404 would
+    // be a lie, so take the path that does not need Redis.
+    if (second.kind === 'unknown_post')
+      throw new SpeedLayerUnavailableError(`post ${cmd.postId} evicted while warming`);
+    return second;
   }
 
   /** Cache-aside: loads the post's truth into Redis, once per post per process however many wait for it. */
