@@ -123,6 +123,14 @@ describe('LikeService', () => {
     expect(published[0]?.redisBypassed).toBe(true);
   });
 
+  it('degrades rather than 404s when Redis drops a post again right after it was warmed', async () => {
+    const { service, speed, published } = setup();
+    speed.warm = async () => undefined; // evicted as soon as installed
+    const r = await service.act({ userId: 'u', postId: 'p1', action: 'like' });
+    expect(r.status).toBe(202);
+    expect(published[0]?.redisBypassed).toBe(true);
+  });
+
   it('replays an idempotent answer and rejects the key for another post', async () => {
     const { service, published } = setup({ truthPosts: ['p1', 'p2'] });
     const first = await service.act({ userId: 'u', postId: 'p1', action: 'like', idempotencyKey: 'k' });
