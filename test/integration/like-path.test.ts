@@ -113,6 +113,30 @@ describe('the like path', () => {
     }
   });
 
+  it('repairs a Redis counter and dedup set that drifted from the truth (the reconciler)', async () => {
+    const postId = await createPost();
+    await pool(
+      Array.from({ length: 12 }, (_, i) => `drift-${i}`),
+      12,
+      (u) => like(u, postId),
+    );
+    await expectConverged(postId, 12);
+    const { redisCluster } = await import('../support/stack.js');
+    const { redisKeys } = await import('@likepipe/pipeline/redis/keys.js');
+    const r = redisCluster();
+    try {
+      // What a lost replica write or a bug would leave behind: a wrong counter and a stranger in the set.
+      await r.hset(redisKeys.post(postId), 'count', '999');
+      await r.srem(redisKeys.likers(postId), 'drift-0');
+      await r.sadd(redisKeys.likers(postId), 'never-liked');
+      await expectConverged(postId, 12);
+      expect(await r.sismember(redisKeys.likers(postId), 'drift-0')).toBe(1);
+      expect(await r.sismember(redisKeys.likers(postId), 'never-liked')).toBe(0);
+    } finally {
+      r.disconnect();
+    }
+  });
+
   it('folds each event into Postgres once: the truth-writer does not re-read what it committed', async () => {
     const flushedEvents = async () => {
       const res = await fetch(`http://127.0.0.1:${process.env.LIKEPIPE_TRUTH_WRITER_METRICS_PORT ?? 9564}/metrics`);
