@@ -159,7 +159,7 @@ k8s_install() {
   if is_installed; then exec 8>&-; return 0; fi
   rm -f "$K8S_MARKER"
 
-  log "building the Kubernetes control plane from the Go module proxy into $K8S_BIN (first time only; 20-40 min on 2 cores)"
+  log "building the Kubernetes control plane from the Go module proxy into $K8S_BIN (first time only; about 10 min on 2 cores)"
   local t0=$SECONDS step t name
   # Each step leaves a stamp, so an interrupted install or a changed etcd/kwok/helm pin redoes only what is missing.
   for step in "kubernetes-$K8S_VERSION" "etcd-$ETCD_VERSION" "kwok-$KWOK_VERSION" "helm-$HELM_VERSION"; do
@@ -191,42 +191,52 @@ k8s_install() {
 
 # ---------------------------------------------------------------------------------------------- pki
 
-# make_cert NAME SUBJECT EXT: key + certificate signed by our CA. EXT is an openssl extension section body.
+# make_ca DIR NAME SUBJECT: a self-signed CA.
+make_ca() {
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$1/$2.key" -out "$1/$2.crt" -days 3650 -sha256 -subj "$3" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
+    2>/dev/null
+}
+
+# make_cert DIR CA NAME SUBJECT EXT: key + certificate signed by CA. EXT is an openssl extension section body.
 make_cert() {
-  local dir=$1 name=$2 subj=$3 ext=$4
+  local dir=$1 ca=$2 name=$3 subj=$4 ext=$5
   openssl genrsa -out "$dir/$name.key" 2048 2>/dev/null
   openssl req -new -key "$dir/$name.key" -subj "$subj" -out "$dir/$name.csr" 2>/dev/null
   printf '[ext]\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n%s\n' "$ext" \
     >"$dir/$name.ext"
-  openssl x509 -req -in "$dir/$name.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial -days 3650 \
+  openssl x509 -req -in "$dir/$name.csr" -CA "$dir/$ca.crt" -CAkey "$dir/$ca.key" -CAcreateserial -days 3650 \
     -sha256 -extfile "$dir/$name.ext" -extensions ext -out "$dir/$name.crt" 2>/dev/null
   rm -f "$dir/$name.csr" "$dir/$name.ext"
 }
 
 # Once per state dir: the certificates outlive restarts, so kubeconfigs handed to tests stay valid.
 ensure_pki() {
-  [[ -s "$PKI/ca.crt" && -s "$PKI/sa.pub" ]] && return 0
+  [[ -s "$PKI/front-proxy-client.crt" ]] && return 0 # the last file made; the directory is renamed into place
   command -v openssl >/dev/null 2>&1 || apt_install openssl
-  log "generating a CA, certificates and the service-account key in $PKI"
+  log "generating CAs, certificates and the service-account key in $PKI"
   local tmp="$PKI.partial" client="extendedKeyUsage=clientAuth"
   rm -rf "$tmp"
   mkdir -p "$tmp"
   chmod 700 "$tmp"
-  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/ca.key" -out "$tmp/ca.crt" -days 3650 -sha256 \
-    -subj "/CN=likepipe-kubernetes-ca" -addext "basicConstraints=critical,CA:TRUE" \
-    -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" 2>/dev/null
+  make_ca "$tmp" ca "/CN=likepipe-kubernetes-ca"
   # The first address of the service range is the in-cluster `kubernetes` Service.
-  make_cert "$tmp" apiserver "/CN=kube-apiserver" "extendedKeyUsage=serverAuth
+  make_cert "$tmp" ca apiserver "/CN=kube-apiserver" "extendedKeyUsage=serverAuth
 subjectAltName=IP:127.0.0.1,IP:$(first_service_ip),DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
   # system:masters short-circuits RBAC: the admin and kwok (which plays every node's kubelet, so writes any
   # pod's and node's status) need everything, and this saves bootstrapping bindings before RBAC is up.
-  make_cert "$tmp" admin "/O=system:masters/CN=likepipe-admin" "$client"
-  make_cert "$tmp" kwok "/O=system:masters/CN=kwok-controller" "$client"
+  make_cert "$tmp" ca admin "/O=system:masters/CN=likepipe-admin" "$client"
+  make_cert "$tmp" ca kwok "/O=system:masters/CN=kwok-controller" "$client"
   # The names RBAC's bootstrap roles are bound to.
-  make_cert "$tmp" kube-controller-manager "/CN=system:kube-controller-manager" "$client"
-  make_cert "$tmp" kube-scheduler "/CN=system:kube-scheduler" "$client"
+  make_cert "$tmp" ca kube-controller-manager "/CN=system:kube-controller-manager" "$client"
+  make_cert "$tmp" ca kube-scheduler "/CN=system:kube-scheduler" "$client"
   openssl genrsa -out "$tmp/sa.key" 2048 2>/dev/null
   openssl rsa -in "$tmp/sa.key" -pubout -out "$tmp/sa.pub" 2>/dev/null
+  # The aggregation layer's front proxy, with its own CA as kubeadm does: a certificate from the main CA must
+  # not be able to assert arbitrary users through the request headers. Without it the controller manager and
+  # scheduler also log a missing requestheader CA bundle over and over.
+  make_ca "$tmp" front-proxy-ca "/CN=likepipe-front-proxy-ca"
+  make_cert "$tmp" front-proxy-ca front-proxy-client "/CN=front-proxy-client" "$client"
   chmod 600 "$tmp"/*.key
   rm -rf "$PKI"
   mv "$tmp" "$PKI"
@@ -317,7 +327,11 @@ component_args() {
         --authorization-mode=Node,RBAC --allow-privileged=true
         # The endpoint reconciler would publish 127.0.0.1 as the `kubernetes` Service's endpoint, which
         # Endpoints validation rejects (loopback), and it would log that every 10 s.
-        --endpoint-reconciler-type=none)
+        --endpoint-reconciler-type=none
+        --requestheader-client-ca-file="$PKI/front-proxy-ca.crt" --requestheader-allowed-names=front-proxy-client
+        --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group
+        --requestheader-extra-headers-prefix=X-Remote-Extra-
+        --proxy-client-cert-file="$PKI/front-proxy-client.crt" --proxy-client-key-file="$PKI/front-proxy-client.key")
       ;;
     kube-controller-manager)
       ARGS=(--kubeconfig="$K8S_STATE/kube-controller-manager.kubeconfig"
@@ -404,8 +418,10 @@ spec:
   podCIDR: ${POD_CIDR%.*.*}.$i.0/24
   podCIDRs: [${POD_CIDR%.*.*}.$i.0/24]
 status:
+  # Both kinds: kwok's node-initialize stage rewrites the address list unless both are present.
   addresses:
   - {type: InternalIP, address: 192.0.2.$((i + 1))}
+  - {type: Hostname, address: $n}
   allocatable: {cpu: "32", memory: 256Gi, pods: "110"}
   capacity: {cpu: "32", memory: 256Gi, pods: "110"}
   nodeInfo: {architecture: amd64, operatingSystem: linux}
