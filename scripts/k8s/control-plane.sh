@@ -60,7 +60,7 @@ usage() { sed -n '5,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2;
 installed_stamp() { printf 'k8s=%s etcd=%s kwok=%s helm=%s\n' "$K8S_VERSION" "$ETCD_VERSION" "$KWOK_VERSION" "$HELM_VERSION"; }
 is_installed() { [[ -f "$K8S_MARKER" && "$(cat "$K8S_MARKER")" == "$(installed_stamp)" && -s "$KWOK_STAGES" ]]; }
 
-# go_env runs go with the dedicated caches and static, proxy-only builds.
+# go_env: the dedicated caches, cgo-free static binaries, and -mod=mod so go fills in the wrapper's go.mod/go.sum.
 go_env() {
   env GOMODCACHE="$K8S_GO_CACHE/mod" GOCACHE="$K8S_GO_CACHE/build" \
     GOFLAGS="-mod=mod -modcacherw" CGO_ENABLED=0 GOWORK=off "$@"
@@ -111,7 +111,8 @@ build_kubernetes() {
   minor=${K8S_VERSION#v*.}; minor=${minor%%.*}
   date=$(release_date k8s.io/kubernetes "$K8S_VERSION")
   # What hack/lib/version.sh stamps into release builds; without it /version reports v0.0.0-master.
-  for k in gitVersion="$K8S_VERSION" gitMajor="$major" gitMinor="$minor" gitTreeState=clean buildDate="$date"; do
+  # The module zip carries no commit id; empty beats the "$Format:%H$" placeholder.
+  for k in gitVersion="$K8S_VERSION" gitMajor="$major" gitMinor="$minor" gitCommit= gitTreeState=clean buildDate="$date"; do
     for v in k8s.io/component-base/version k8s.io/client-go/pkg/version; do ldflags+=" -X $v.$k"; done
   done
   # One `go build` for all four so the shared packages (most of the work) compile once. Tags and the static
@@ -153,7 +154,7 @@ k8s_install() {
   command -v go >/dev/null 2>&1 || die "go is not installed (need Go 1.26+ to build Kubernetes $K8S_VERSION)"
   command -v flock >/dev/null 2>&1 || apt_install util-linux
   mkdir -p "$K8S_BIN" "$K8S_HOME/src" "$K8S_HOME/stamps"
-  # Two starts racing on a fresh machine must not both spend half an hour compiling into the same place.
+  # Two starts racing on a fresh machine must not both spend ten minutes compiling into the same place.
   exec 8>"$K8S_HOME/.lock"
   flock -w 7200 8 || die "could not lock $K8S_HOME/.lock"
   if is_installed; then exec 8>&-; return 0; fi
@@ -370,6 +371,13 @@ start_component() {
   for p in $(component_port "$name"); do
     port_open "$p" && die "127.0.0.1:$p is in use by a process that is not our $name (no live $RUN_DIR/$name.pid)"
   done
+  if [[ "$name" == kwok ]]; then
+    # Each kwok process has a new lease-holder identity and leaves a predecessor's node leases alone until they
+    # expire (40 s), so pods on those nodes would sit in Pending after a restart. No kwok is running now, so
+    # nobody holds them legitimately.
+    # shellcheck disable=SC2086  # one argument per node
+    kubectl_admin -n kube-node-lease delete lease $NODES --ignore-not-found >/dev/null
+  fi
   component_args "$name"
   printf '\n=== %s start %s\n' "$(date -Is)" "$name" >>"$LOG_DIR/$name.log"
   # setsid: the components outlive the shell that started them (and a Ctrl-C in it). The inner shell records
@@ -430,10 +438,13 @@ EOF
   done
 }
 
+# Ready, and kwok holds the node's lease: only then does it act on the node's pods.
 nodes_ready() {
   local n
   for n in $NODES; do
     [[ "$(kubectl_admin get node "$n" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" == True ]] ||
+      return 1
+    [[ -n "$(kubectl_admin -n kube-node-lease get lease "$n" -o jsonpath='{.spec.holderIdentity}' 2>/dev/null)" ]] ||
       return 1
   done
 }
