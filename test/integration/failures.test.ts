@@ -4,6 +4,7 @@ import {
   API_B,
   closeClients,
   createPost,
+  db,
   env,
   expectConverged,
   like,
@@ -163,10 +164,18 @@ describe('graceful shutdown', () => {
     });
     await stopping;
     try {
-      const acked = replies.filter((r) => r.status === 200).length;
-      expect(acked).toBeGreaterThanOrEqual(150);
-      // Nothing acknowledged is lost, and nothing refused was counted.
-      await expectConverged(postId, acked);
+      const ackedUsers = users.filter((_, i) => replies[i]!.status === 200);
+      expect(ackedUsers.length).toBeGreaterThanOrEqual(150);
+      // Every acknowledged like is in the truth once the pipeline is quiet.
+      await waitFor('the acknowledged likes to reach Postgres', async () => {
+        const { rows } = await db.query<{ user_id: string }>('SELECT user_id FROM likes WHERE post_id = $1', [postId]);
+        const durable = new Set(rows.map((r) => r.user_id));
+        return ackedUsers.every((u) => durable.has(u));
+      });
+      // Requests the stopping process refused were not counted: the truth is exactly the acknowledged likes.
+      const t = await truthOf(postId);
+      expect(t.rows).toBe(ackedUsers.length);
+      await expectConverged(postId, ackedUsers.length);
     } finally {
       await stack('app', 'start', 'like-api-b', 'like-api', 'LIKEPIPE_API_PORT=8181', 'LIKEPIPE_API_WORKERS=1');
     }

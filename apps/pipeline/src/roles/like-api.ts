@@ -162,16 +162,10 @@ async function runWorker(config: ApiConfig, log: Logger): Promise<void> {
     onShutdown(log, async () => {
       shuttingDown = true;
       // Stop accepting, let in-flight requests finish (their likes are in the batcher), then flush it.
-      // Keep-alive clients would hold the server open: answers from now on say `Connection: close`, and
-      // connections are closed as soon as they fall idle.
-      await new Promise<void>((r) => {
-        const sweep = setInterval(() => server.closeIdleConnections(), 50);
-        server.close(() => {
-          clearInterval(sweep);
-          r();
-        });
-        server.closeIdleConnections();
-      });
+      // close() stops accepting and closes connections that are idle now. Busy keep-alive connections end
+      // gracefully after their current answer, which says `Connection: close` (see createApp): never destroy
+      // them, which could drop an answer still in the socket buffer for a like that is already durable.
+      await new Promise<void>((r) => server.close(() => r()));
       await events.close();
       await Promise.allSettled([redis.quit(), pool.end()]);
       resolve();
