@@ -165,7 +165,10 @@ describe('graceful shutdown', () => {
     await stopping;
     try {
       const ackedUsers = users.filter((_, i) => replies[i]!.status === 200);
-      expect(ackedUsers.length).toBeGreaterThanOrEqual(150);
+      // The stop landed mid-load: well over a hundred answered before it (up to 32 were in flight at the time,
+      // and a request sent on a connection the server was just closing is refused, never half done).
+      expect(ackedUsers.length).toBeGreaterThan(100);
+      expect(ackedUsers.length).toBeLessThan(400);
       // Every acknowledged like is in the truth once the pipeline is quiet.
       await waitFor('the acknowledged likes to reach Postgres', async () => {
         const { rows } = await db.query<{ user_id: string }>('SELECT user_id FROM likes WHERE post_id = $1', [postId]);
