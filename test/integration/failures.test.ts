@@ -164,7 +164,9 @@ describe('graceful shutdown', () => {
     });
     await stopping;
     try {
-      const ackedUsers = users.filter((_, i) => replies[i]!.status === 200);
+      // 200 and 202 (degraded, if this process's Redis breaker is still recovering from an earlier test) both
+      // promise durability.
+      const ackedUsers = users.filter((_, i) => replies[i]!.status === 200 || replies[i]!.status === 202);
       // The stop landed mid-load: well over a hundred answered before it (up to 32 were in flight at the time,
       // and a request sent on a connection the server was just closing is refused, never half done).
       expect(ackedUsers.length).toBeGreaterThan(100);
