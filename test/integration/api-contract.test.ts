@@ -1,6 +1,8 @@
-import { call, closeClients, createPost, db, env, like, token, uid } from '../support/stack.js';
+import { call, closeClients, createPost, db, env, like, token, uid, waitHealthy } from '../support/stack.js';
 
 /** Invariants 4 and 6: only verified users act, and bad input gets a clear error and changes nothing. */
+// Start from a healthy stack whatever an earlier test file broke (jest runs the files one after another).
+beforeAll(() => waitHealthy());
 afterAll(closeClients);
 
 const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');

@@ -1,6 +1,19 @@
-import { API, API_B, closeClients, createPost, expectConverged, like, pool, uid, unlike } from '../support/stack.js';
+import {
+  API,
+  API_B,
+  closeClients,
+  createPost,
+  expectConverged,
+  like,
+  pool,
+  uid,
+  unlike,
+  waitHealthy,
+} from '../support/stack.js';
 
 /** Invariants 4 (rate limit, exact across replicas) and 5 (idempotency across replicas). */
+// Start from a healthy stack whatever an earlier test file broke (jest runs the files one after another).
+beforeAll(() => waitHealthy());
 afterAll(closeClients);
 
 describe('idempotency keys', () => {

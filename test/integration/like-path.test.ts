@@ -11,9 +11,12 @@ import {
   truthOf,
   uid,
   unlike,
+  waitHealthy,
 } from '../support/stack.js';
 
 /** Invariants 1-3 on the happy path, against the real Redis Cluster, Kafka and Postgres. */
+// Start from a healthy stack whatever an earlier test file broke (jest runs the files one after another).
+beforeAll(() => waitHealthy());
 afterAll(closeClients);
 
 describe('the like path', () => {

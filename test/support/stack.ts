@@ -205,15 +205,20 @@ export async function expectConverged(postId: string, expected: number, timeoutM
   );
 }
 
-/** Waits until the API takes likes on the fast path again (200, not 202 or 503): the stack has recovered. */
+/**
+ * Waits until both API processes take likes on the fast path again (200, not 202 or 503): each has its own
+ * breakers and Redis Cluster view, so one can still be recovering from an earlier test when the other is fine.
+ */
 export async function waitHealthy(timeoutMs = 60_000): Promise<void> {
   const postId = await waitFor('a post to be created', async () => createPost().catch(() => undefined), timeoutMs);
   let n = 0;
-  await waitFor(
-    'the like-API to be back on Redis and Kafka',
-    async () => (await like(`probe-${n++}`, postId)).status === 200,
-    timeoutMs,
-  );
+  for (const base of [API, API_B]) {
+    await waitFor(
+      `the like-API at ${base} to be back on Redis and Kafka`,
+      async () => (await like(`probe-${n++}`, postId, { base })).status === 200,
+      timeoutMs,
+    );
+  }
 }
 
 export async function closeClients(): Promise<void> {
