@@ -12,6 +12,7 @@ import {
 } from '../support/stack.js';
 
 /** Invariants 4 (rate limit, exact across replicas) and 5 (idempotency across replicas). */
+
 // Start from a healthy stack whatever an earlier test file broke (jest runs the files one after another).
 beforeAll(() => waitHealthy());
 afterAll(closeClients);

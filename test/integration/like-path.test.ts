@@ -1,3 +1,5 @@
+import type { Cluster } from 'ioredis';
+import { redisKeys } from '@likepipe/pipeline/redis/keys.js';
 import {
   API_B,
   call,
@@ -6,7 +8,9 @@ import {
   db,
   expectConverged,
   like,
+  likedPost,
   pool,
+  redisCluster,
   stack,
   truthOf,
   uid,
@@ -15,9 +19,17 @@ import {
 } from '../support/stack.js';
 
 /** Invariants 1-3 on the happy path, against the real Redis Cluster, Kafka and Postgres. */
+
+let redis: Cluster;
 // Start from a healthy stack whatever an earlier test file broke (jest runs the files one after another).
-beforeAll(() => waitHealthy());
-afterAll(closeClients);
+beforeAll(async () => {
+  await waitHealthy();
+  redis = redisCluster();
+});
+afterAll(async () => {
+  redis.disconnect();
+  await closeClients();
+});
 
 describe('the like path', () => {
   it('counts a hot post exactly: 600 users, 64 at a time, over two API processes', async () => {
@@ -94,50 +106,24 @@ describe('the like path', () => {
   });
 
   it('serves GET from Redis and rebuilds a post whose Redis keys were lost', async () => {
-    const postId = await createPost();
-    await pool(
-      Array.from({ length: 10 }, (_, i) => `lost-${i}`),
-      10,
-      (u) => like(u, postId),
-    );
-    await expectConverged(postId, 10);
-    const { redisCluster } = await import('../support/stack.js');
-    const { redisKeys } = await import('@likepipe/pipeline/redis/keys.js');
-    const r = redisCluster();
-    try {
-      await r.del(redisKeys.post(postId), redisKeys.likers(postId));
-      const g = await call('GET', `/api/posts/${postId}`, { user: 'lost-3' });
-      expect(g.body).toMatchObject({ likeCount: 10, likedByMe: true });
-      expect(await r.scard(redisKeys.likers(postId))).toBe(10);
-      // Dedup still holds after the rebuild.
-      expect((await like('lost-4', postId)).body).toMatchObject({ changed: false, likeCount: 10 });
-    } finally {
-      r.disconnect();
-    }
+    const postId = await likedPost('lost', 10);
+    await redis.del(redisKeys.post(postId), redisKeys.likers(postId));
+    const g = await call('GET', `/api/posts/${postId}`, { user: 'lost-3' });
+    expect(g.body).toMatchObject({ likeCount: 10, likedByMe: true });
+    expect(await redis.scard(redisKeys.likers(postId))).toBe(10);
+    // Dedup still holds after the rebuild.
+    expect((await like('lost-4', postId)).body).toMatchObject({ changed: false, likeCount: 10 });
   });
 
   it('repairs a Redis counter and dedup set that drifted from the truth (the reconciler)', async () => {
-    const postId = await createPost();
-    await pool(
-      Array.from({ length: 12 }, (_, i) => `drift-${i}`),
-      12,
-      (u) => like(u, postId),
-    );
+    const postId = await likedPost('drift', 12);
+    // What a lost replica write or a bug would leave behind: a wrong counter and a stranger in the set.
+    await redis.hset(redisKeys.post(postId), 'count', '999');
+    await redis.srem(redisKeys.likers(postId), 'drift-0');
+    await redis.sadd(redisKeys.likers(postId), 'never-liked');
     await expectConverged(postId, 12);
-    const { redisCluster } = await import('../support/stack.js');
-    const { redisKeys } = await import('@likepipe/pipeline/redis/keys.js');
-    const r = redisCluster();
-    try {
-      // What a lost replica write or a bug would leave behind: a wrong counter and a stranger in the set.
-      await r.hset(redisKeys.post(postId), 'count', '999');
-      await r.srem(redisKeys.likers(postId), 'drift-0');
-      await r.sadd(redisKeys.likers(postId), 'never-liked');
-      await expectConverged(postId, 12);
-      expect(await r.sismember(redisKeys.likers(postId), 'drift-0')).toBe(1);
-      expect(await r.sismember(redisKeys.likers(postId), 'never-liked')).toBe(0);
-    } finally {
-      r.disconnect();
-    }
+    expect(await redis.sismember(redisKeys.likers(postId), 'drift-0')).toBe(1);
+    expect(await redis.sismember(redisKeys.likers(postId), 'never-liked')).toBe(0);
   });
 
   it('folds each event into Postgres once: the truth-writer does not re-read what it committed', async () => {

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { Cluster } from 'ioredis';
 import { SignJWT } from 'jose';
 import pg from 'pg';
+import { redisKeys } from '@likepipe/pipeline/redis/keys.js';
 
 /**
  * What the integration tests share: the real stack that scripts/test.sh brought up (its env file), HTTP
@@ -103,6 +104,18 @@ export async function createPost(author = uid('author'), id = uid('post')): Prom
   return id;
 }
 
+/** A new post liked by `n` users named `<prefix>-0` … `<prefix>-(n-1)`, converged everywhere. */
+export async function likedPost(prefix: string, n: number): Promise<string> {
+  const postId = await createPost();
+  await pool(
+    Array.from({ length: n }, (_, i) => `${prefix}-${i}`),
+    16,
+    (u) => like(u, postId),
+  );
+  await expectConverged(postId, n);
+  return postId;
+}
+
 /** Runs `fn` over `items` with at most `concurrency` in flight. */
 export async function pool<T, R>(
   items: T[],
@@ -197,9 +210,9 @@ export async function expectConverged(postId: string, expected: number, timeoutM
       if (t.likeCount !== expected || t.rows !== expected) return false;
       const r = await call('GET', `/api/posts/${postId}`, { user: viewer });
       if (r.status !== 200 || r.body.likeCount !== expected) return false;
-      const count = await redis.hget(`lp:post:{p:${postId}}`, 'count');
+      const count = await redis.hget(redisKeys.post(postId), 'count');
       if (count === null) return true;
-      return Number(count) === expected && (await redis.scard(`lp:likers:{p:${postId}}`)) === expected;
+      return Number(count) === expected && (await redis.scard(redisKeys.likers(postId))) === expected;
     },
     timeoutMs,
   );
