@@ -1,0 +1,46 @@
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { API_VERSION, KIND, type LikePipeline } from '../api/types.js';
+import type { Logger } from '../log.js';
+
+/** Kubernetes Events on a LikePipeline, for `kubectl describe lp`. Failing to record one never fails a reconcile. */
+export class EventRecorder {
+  private readonly api: CoreV1Api;
+  constructor(
+    kc: KubeConfig,
+    private readonly instance: string,
+    private readonly log: Logger,
+  ) {
+    this.api = kc.makeApiClient(CoreV1Api);
+  }
+
+  async record(lp: LikePipeline, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    const now = new Date();
+    try {
+      await this.api.createNamespacedEvent({
+        namespace: lp.metadata.namespace,
+        body: {
+          metadata: { generateName: `${lp.metadata.name}.`, namespace: lp.metadata.namespace },
+          involvedObject: {
+            apiVersion: API_VERSION,
+            kind: KIND,
+            name: lp.metadata.name,
+            namespace: lp.metadata.namespace,
+            uid: lp.metadata.uid,
+            resourceVersion: lp.metadata.resourceVersion,
+          },
+          type,
+          reason,
+          message: message.slice(0, 1024),
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
+          source: { component: 'likepipe-operator' },
+          reportingComponent: 'likepipe.io/operator',
+          reportingInstance: this.instance.slice(0, 128),
+        },
+      });
+    } catch (err) {
+      this.log.warn('could not record event', { reason, err: (err as Error).message });
+    }
+  }
+}

@@ -1,0 +1,39 @@
+import type { LikePipeline } from '../api/types.js';
+import { METRICS_LABEL, METRICS_SERVICE_LABEL, names, objectMeta, PIPELINE_LABEL, type KubeObject } from './meta.js';
+import { METRICS_PORT } from './pod.js';
+
+/**
+ * A headless Service over every consumer pod's metrics port, and (when asked and the Prometheus Operator's CRD
+ * is installed) a ServiceMonitor that scrapes it and the API Service.
+ */
+export function monitoringObjects(lp: LikePipeline, serviceMonitorCrd: boolean): KubeObject[] {
+  const n = names(lp);
+  const sm = lp.spec.monitoring.serviceMonitor;
+  const out: KubeObject[] = [
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: objectMeta(lp, n.metrics, 'metrics', { labels: { [METRICS_SERVICE_LABEL]: 'true' } }),
+      spec: {
+        clusterIP: 'None',
+        selector: { [PIPELINE_LABEL]: lp.metadata.name, [METRICS_LABEL]: 'true' },
+        ports: [{ name: 'metrics', port: METRICS_PORT, targetPort: 'metrics', protocol: 'TCP' }],
+      },
+    },
+  ];
+  if (sm.enabled && serviceMonitorCrd) {
+    out.push({
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'ServiceMonitor',
+      metadata: objectMeta(lp, n.metrics, 'metrics', { labels: sm.labels ?? {} }),
+      spec: {
+        selector: { matchLabels: { [PIPELINE_LABEL]: lp.metadata.name, [METRICS_SERVICE_LABEL]: 'true' } },
+        endpoints: [
+          { port: 'http', path: '/metrics', interval: sm.interval },
+          { port: 'metrics', path: '/metrics', interval: sm.interval },
+        ],
+      },
+    });
+  }
+  return out;
+}

@@ -1,0 +1,114 @@
+import type { LikePipeline, ResourceRequirements, SecretKeyRef } from '../api/types.js';
+import { DATA_CLIENT_LABEL, METRICS_LABEL } from './meta.js';
+import type { Connections } from './connections.js';
+
+export type EnvVar =
+  { name: string; value: string } | { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } };
+
+export const env = (vars: Record<string, string | number>): EnvVar[] =>
+  Object.entries(vars).map(([name, value]) => ({ name, value: String(value) }));
+export const secretEnv = (name: string, ref: SecretKeyRef): EnvVar => ({
+  name,
+  valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } },
+});
+
+/** The UID the pipeline image runs as (see Dockerfile). Data-store images bring their own. */
+export const PIPELINE_UID = 10001;
+
+/**
+ * Restricted-profile security contexts unless the spec sets its own. The spec's contexts apply to every pod,
+ * so a cluster with its own rules (OpenShift's random UIDs, say) can override them in one place.
+ */
+export function podSecurityContext(lp: LikePipeline, uid: number): Record<string, unknown> {
+  return (
+    lp.spec.podSecurityContext ?? {
+      runAsNonRoot: true,
+      runAsUser: uid,
+      runAsGroup: uid,
+      fsGroup: uid,
+      seccompProfile: { type: 'RuntimeDefault' },
+    }
+  );
+}
+
+export function containerSecurityContext(lp: LikePipeline, readOnlyRoot: boolean): Record<string, unknown> {
+  return (
+    lp.spec.securityContext ?? {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: readOnlyRoot,
+      capabilities: { drop: ['ALL'] },
+    }
+  );
+}
+
+export const resourcesOr = (r: ResourceRequirements | undefined, def: ResourceRequirements) => r ?? def;
+
+/** Env every pipeline role shares: where the three layers are. */
+export function dataEnv(lp: LikePipeline, c: Connections): EnvVar[] {
+  return [
+    ...env({
+      REDIS_CLUSTER_NODES: c.redisNodes.join(','),
+      KAFKA_BROKERS: c.kafkaBrokers.join(','),
+      LIKEPIPE_KAFKA_TOPIC: lp.spec.kafka.topic,
+    }),
+    secretEnv('DATABASE_URL', c.databaseUrl),
+  ];
+}
+
+export const METRICS_PORT = 9464;
+
+/** A container running one role of the pipeline image. */
+export function roleContainer(
+  lp: LikePipeline,
+  role: string,
+  extraEnv: EnvVar[],
+  c: Connections,
+  opts: {
+    image?: string;
+    resources?: ResourceRequirements;
+    ports?: Record<string, unknown>[];
+    metricsPort?: boolean;
+  } = {},
+): Record<string, unknown> {
+  const metricsPort = opts.metricsPort ?? true;
+  return {
+    name: role,
+    image: opts.image ?? lp.spec.image,
+    imagePullPolicy: lp.spec.imagePullPolicy,
+    args: [role],
+    env: [...dataEnv(lp, c), ...(metricsPort ? env({ LIKEPIPE_METRICS_PORT: METRICS_PORT }) : []), ...extraEnv],
+    ports: opts.ports ?? [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
+    resources: resourcesOr(opts.resources, {
+      requests: { cpu: '100m', memory: '128Mi' },
+      limits: { memory: '512Mi' },
+    }),
+    securityContext: containerSecurityContext(lp, true),
+  };
+}
+
+/** Init container that applies the Postgres migrations (node-pg-migrate takes a lock, so replicas may race). */
+export function migrateInit(lp: LikePipeline, c: Connections): Record<string, unknown> {
+  return {
+    name: 'migrate',
+    image: lp.spec.image,
+    imagePullPolicy: lp.spec.imagePullPolicy,
+    args: ['migrate'],
+    env: [secretEnv('DATABASE_URL', c.databaseUrl)],
+    resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+    securityContext: containerSecurityContext(lp, true),
+  };
+}
+
+/** Labels of pipeline pods: data clients pass the data stores' NetworkPolicies; metrics pods are scraped. */
+export function pipelinePodLabels(metrics = true): Record<string, string> {
+  return { [DATA_CLIENT_LABEL]: 'true', ...(metrics ? { [METRICS_LABEL]: 'true' } : {}) };
+}
+
+export function podSpecBase(lp: LikePipeline): Record<string, unknown> {
+  return {
+    ...(lp.spec.imagePullSecrets ? { imagePullSecrets: lp.spec.imagePullSecrets } : {}),
+    securityContext: podSecurityContext(lp, PIPELINE_UID),
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+  };
+}

@@ -1,0 +1,191 @@
+import type { LikePipeline } from '../api/types.js';
+import { podHosts, REDIS_PORT, redisNodeCount } from './connections.js';
+import { labels, names, objectMeta, selectorLabels, type KubeObject } from './meta.js';
+import {
+  containerSecurityContext,
+  env,
+  podSecurityContext,
+  podSpecBase,
+  pipelinePodLabels,
+  resourcesOr,
+} from './pod.js';
+
+const REDIS_UID = 999; // the official image's redis user
+
+/** redis.conf of every node. Hostnames, not IPs, are announced: pods keep their DNS name across restarts. */
+export function redisConf(lp: LikePipeline): string {
+  const r = lp.spec.redis;
+  return [
+    `port ${REDIS_PORT}`,
+    'bind 0.0.0.0',
+    'protected-mode no',
+    'cluster-enabled yes',
+    'cluster-config-file /data/nodes.conf',
+    'cluster-node-timeout 5000',
+    'cluster-preferred-endpoint-type hostname',
+    'appendonly yes',
+    'dir /data',
+    `maxmemory ${r.maxmemory}`,
+    `maxmemory-policy ${r.evictionPolicy}`,
+    '',
+  ].join('\n');
+}
+
+/** The builtin Redis Cluster: config, headless Service, StatefulSet, PDB and the keeper that forms the cluster. */
+export function builtinRedis(lp: LikePipeline): KubeObject[] {
+  const n = names(lp);
+  const r = lp.spec.redis;
+  const count = redisNodeCount(lp);
+  const ns = lp.metadata.namespace;
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: objectMeta(lp, n.redisConfig, 'redis'),
+      data: { 'redis.conf': redisConf(lp) },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: objectMeta(lp, n.redis, 'redis'),
+      spec: {
+        clusterIP: 'None',
+        // Nodes must find each other before they are ready: the cluster forms from not-yet-ready pods.
+        publishNotReadyAddresses: true,
+        selector: selectorLabels(lp, 'redis'),
+        ports: [
+          { name: 'redis', port: REDIS_PORT, targetPort: REDIS_PORT, protocol: 'TCP' },
+          { name: 'bus', port: REDIS_PORT + 10000, targetPort: REDIS_PORT + 10000, protocol: 'TCP' },
+        ],
+      },
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: objectMeta(lp, n.redis, 'redis'),
+      spec: {
+        serviceName: n.redis,
+        replicas: count,
+        podManagementPolicy: 'Parallel',
+        selector: { matchLabels: selectorLabels(lp, 'redis') },
+        template: {
+          metadata: {
+            labels: labels(lp, 'redis'),
+            // A config change must restart the nodes; the ConfigMap alone would not.
+            annotations: { 'likepipe.io/config-hash': hash(redisConf(lp)) },
+          },
+          spec: {
+            ...(lp.spec.imagePullSecrets ? { imagePullSecrets: lp.spec.imagePullSecrets } : {}),
+            securityContext: podSecurityContext(lp, REDIS_UID),
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            containers: [
+              {
+                name: 'redis',
+                image: r.image,
+                command: ['redis-server'],
+                args: ['/etc/redis/redis.conf', '--cluster-announce-hostname', `$(POD_NAME).${n.redis}.${ns}.svc`],
+                env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+                ports: [
+                  { name: 'redis', containerPort: REDIS_PORT, protocol: 'TCP' },
+                  { name: 'bus', containerPort: REDIS_PORT + 10000, protocol: 'TCP' },
+                ],
+                readinessProbe: { exec: { command: ['redis-cli', 'ping'] }, periodSeconds: 5, timeoutSeconds: 3 },
+                livenessProbe: {
+                  tcpSocket: { port: REDIS_PORT },
+                  initialDelaySeconds: 10,
+                  periodSeconds: 10,
+                  failureThreshold: 6,
+                },
+                resources: resourcesOr(r.resources, {
+                  requests: { cpu: '100m', memory: '256Mi' },
+                  limits: { memory: '512Mi' },
+                }),
+                securityContext: containerSecurityContext(lp, false),
+                volumeMounts: [
+                  { name: 'data', mountPath: '/data' },
+                  { name: 'config', mountPath: '/etc/redis', readOnly: true },
+                ],
+              },
+            ],
+            volumes: [{ name: 'config', configMap: { name: n.redisConfig } }],
+          },
+        },
+        volumeClaimTemplates: [pvc('data', r.storage)],
+      },
+    },
+    pdb(lp, n.redis, 'redis'),
+    redisKeeper(lp),
+  ];
+}
+
+/** One replica that forms the cluster and re-meets nodes that restarted with a new IP (role redis-cluster-keeper). */
+function redisKeeper(lp: LikePipeline): KubeObject {
+  const n = names(lp);
+  const r = lp.spec.redis;
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: objectMeta(lp, n.redisKeeper, 'redis-keeper'),
+    spec: {
+      replicas: 1,
+      // Two keepers must never act at once: stop the old before starting the new.
+      strategy: { type: 'Recreate' },
+      selector: { matchLabels: selectorLabels(lp, 'redis-keeper') },
+      template: {
+        metadata: { labels: { ...labels(lp, 'redis-keeper'), ...pipelinePodLabels() } },
+        spec: {
+          ...podSpecBase(lp),
+          containers: [
+            {
+              name: 'redis-cluster-keeper',
+              image: lp.spec.image,
+              imagePullPolicy: lp.spec.imagePullPolicy,
+              args: ['redis-cluster-keeper'],
+              env: env({
+                LIKEPIPE_REDIS_NODES: podHosts(lp, n.redis, redisNodeCount(lp), REDIS_PORT).join(','),
+                LIKEPIPE_REDIS_SHARDS: r.shards,
+                LIKEPIPE_REDIS_REPLICAS_PER_SHARD: r.replicasPerShard,
+                LIKEPIPE_METRICS_PORT: 9464,
+              }),
+              ports: [{ name: 'metrics', containerPort: 9464, protocol: 'TCP' }],
+              resources: { requests: { cpu: '20m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+              securityContext: containerSecurityContext(lp, true),
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+export function pvc(name: string, storage: { size: string; storageClassName?: string }): Record<string, unknown> {
+  return {
+    metadata: { name },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      ...(storage.storageClassName ? { storageClassName: storage.storageClassName } : {}),
+      resources: { requests: { storage: storage.size } },
+    },
+  };
+}
+
+/** At most one pod of a component down at a time through voluntary disruptions (drains, upgrades). */
+export function pdb(lp: LikePipeline, name: string, component: Parameters<typeof labels>[1]): KubeObject {
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: objectMeta(lp, name, component),
+    spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(lp, component) } },
+  };
+}
+
+/** A short content hash (FNV-1a): pod-template annotations that change when mounted config changes. */
+export function hash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}

@@ -1,0 +1,103 @@
+import {
+  CustomObjectsApi,
+  KubernetesObjectApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
+import { GROUP, PLURAL, VERSION, type LikePipeline, type LikePipelineStatus } from '../api/types.js';
+import { FIELD_MANAGER, type KubeObject } from '../desired/meta.js';
+
+/** A failed API call, with the server's own message (which names the field it rejected). */
+export class KubeApiError extends Error {
+  readonly code = 'kube_api_error';
+  constructor(
+    readonly status: number | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function apiMessage(err: unknown): { status: number | undefined; message: string } {
+  const e = err as { code?: number; body?: unknown; message?: string };
+  let message = e.message ?? String(err);
+  if (typeof e.body === 'string') {
+    try {
+      message = (JSON.parse(e.body) as { message?: string }).message ?? message;
+    } catch {
+      /* not JSON: keep the client's message */
+    }
+  } else if (e.body && typeof e.body === 'object' && 'message' in e.body) {
+    message = String((e.body as { message: unknown }).message);
+  }
+  return { status: e.code, message };
+}
+
+/**
+ * Server-side apply under one field manager, with force: the operator owns every field it sets, and a change
+ * made by hand to one of them is taken back. Fields it does not set (an autoscaler's `replicas`) stay theirs.
+ */
+export class Applier {
+  private readonly objects: KubernetesObjectApi;
+  private readonly custom: CustomObjectsApi;
+
+  constructor(kc: KubeConfig) {
+    this.objects = KubernetesObjectApi.makeApiClient(kc);
+    this.custom = kc.makeApiClient(CustomObjectsApi);
+  }
+
+  async apply(obj: KubeObject): Promise<void> {
+    try {
+      await this.objects.patch(
+        obj as KubernetesObject,
+        undefined,
+        undefined,
+        FIELD_MANAGER,
+        true,
+        PatchStrategy.ServerSideApply,
+      );
+    } catch (err) {
+      const { status, message } = apiMessage(err);
+      throw new KubeApiError(status, `apply ${obj.kind} ${obj.metadata.name}: ${message}`);
+    }
+  }
+
+  async delete(obj: KubernetesObject): Promise<void> {
+    try {
+      await this.objects.delete(obj, undefined, undefined, undefined, undefined, 'Background');
+    } catch (err) {
+      const { status, message } = apiMessage(err);
+      if (status === 404) return;
+      throw new KubeApiError(status, `delete ${obj.kind} ${obj.metadata?.name}: ${message}`);
+    }
+  }
+
+  /** Writes status through the status subresource, so it never races a user's spec edit. */
+  async applyStatus(lp: LikePipeline, status: LikePipelineStatus): Promise<void> {
+    try {
+      await this.custom.patchNamespacedCustomObjectStatus(
+        {
+          group: GROUP,
+          version: VERSION,
+          plural: PLURAL,
+          namespace: lp.metadata.namespace,
+          name: lp.metadata.name,
+          body: {
+            apiVersion: lp.apiVersion,
+            kind: lp.kind,
+            metadata: { name: lp.metadata.name, namespace: lp.metadata.namespace },
+            status,
+          },
+          fieldManager: FIELD_MANAGER,
+          force: true,
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
+      );
+    } catch (err) {
+      const { status: code, message } = apiMessage(err);
+      throw new KubeApiError(code, `status of ${lp.metadata.name}: ${message}`);
+    }
+  }
+}

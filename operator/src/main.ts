@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+import { KubeConfig } from '@kubernetes/client-node';
+import { ConfigError, loadConfig } from './config.js';
+import { EventRecorder } from './controller/events.js';
+import { LeaderElector } from './controller/leader-election.js';
+import { LikePipelineController } from './controller/likepipeline-controller.js';
+import { startHttpServer } from './http-server.js';
+import { Applier } from './kube/apply.js';
+import { createLogger } from './log.js';
+import { isLeader } from './metrics.js';
+
+/**
+ * The operator process: leader election first, then (only while leading) informers and workers. Losing the
+ * lease ends the process; Kubernetes restarts it as a follower, which is simpler and safer than unwinding.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.LIKEPIPE_LOG_LEVEL, {
+    component: 'likepipe-operator',
+    id: config.LIKEPIPE_OPERATOR_ID,
+  });
+  const kc = new KubeConfig();
+  // KUBECONFIG when set (a local run), else the in-cluster service account.
+  if (process.env.KUBECONFIG) kc.loadFromDefault();
+  else kc.loadFromCluster();
+
+  const controller = new LikePipelineController(
+    kc,
+    new Applier(kc),
+    new EventRecorder(kc, config.LIKEPIPE_OPERATOR_ID, log),
+    log,
+    {
+      ...(config.LIKEPIPE_WATCH_NAMESPACE ? { watchNamespace: config.LIKEPIPE_WATCH_NAMESPACE } : {}),
+      workers: config.LIKEPIPE_WORKERS,
+      resyncMs: config.LIKEPIPE_RESYNC_MS,
+      watchdogMs: config.LIKEPIPE_WATCHDOG_MS,
+      problemRequeueMs: config.LIKEPIPE_PROBLEM_REQUEUE_MS,
+    },
+  );
+  let started = false;
+  let standingBy = true;
+  const server = await startHttpServer(
+    config.LIKEPIPE_OPERATOR_HOST,
+    config.LIKEPIPE_OPERATOR_PORT,
+    () => started || standingBy,
+  );
+  log.info('listening', { host: config.LIKEPIPE_OPERATOR_HOST, port: config.LIKEPIPE_OPERATOR_PORT });
+
+  const lead = () => {
+    standingBy = false;
+    isLeader.set(1);
+    controller.start().then(
+      () => {
+        started = true;
+      },
+      (err: unknown) => {
+        log.error('controller failed to start', { err: (err as Error).message });
+        process.exit(1);
+      },
+    );
+  };
+  let elector: LeaderElector | undefined;
+  if (config.LIKEPIPE_LEADER_ELECTION) {
+    elector = new LeaderElector(
+      kc,
+      {
+        namespace: config.leaseNamespace,
+        name: config.LIKEPIPE_LEASE_NAME,
+        identity: config.LIKEPIPE_OPERATOR_ID,
+        leaseDurationMs: config.LIKEPIPE_LEASE_DURATION_MS,
+        renewDeadlineMs: config.LIKEPIPE_RENEW_DEADLINE_MS,
+        retryPeriodMs: config.LIKEPIPE_RETRY_PERIOD_MS,
+      },
+      log,
+      {
+        onStartedLeading: lead,
+        onStoppedLeading: () => {
+          isLeader.set(0);
+          log.error('lost leadership, exiting');
+          process.exit(1);
+        },
+      },
+    );
+    log.info('waiting for the leader lease', { lease: `${config.leaseNamespace}/${config.LIKEPIPE_LEASE_NAME}` });
+    elector.start();
+  } else lead();
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down', { signal });
+    await controller.stop().catch(() => undefined);
+    await elector?.stop();
+    server.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) process.stderr.write(`likepipe-operator: ${err.message}\n`);
+  else process.stderr.write(`likepipe-operator: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
