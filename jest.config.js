@@ -15,6 +15,7 @@ const common = {
   moduleNameMapper: {
     '^@likepipe/core$': '<rootDir>/packages/core/src/index.ts',
     '^@likepipe/pipeline/(.*)\\.js$': '<rootDir>/apps/pipeline/src/$1.ts',
+    '^@likepipe/operator/(.*)\\.js$': '<rootDir>/operator/src/$1.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
 };
@@ -27,6 +28,12 @@ export default {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+    },
+    {
+      ...common,
+      // The operator, CRD and Helm chart on the real control plane scripts/test.sh starts.
+      displayName: 'k8s',
+      testMatch: ['<rootDir>/test/k8s/**/*.test.ts'],
     },
   ],
 };
