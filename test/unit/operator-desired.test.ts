@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 import { likePipelineCrd } from '@likepipe/operator/api/crd.js';
 import type { LikePipeline } from '@likepipe/operator/api/types.js';
+import { crdReference } from '@likepipe/operator/api/crd-reference.js';
 import { crdYaml } from '@likepipe/operator/api/crd-yaml.js';
 import { desiredState, type KubeObject, type Observed } from '@likepipe/operator/desired/index.js';
 import { kafkaClusterId } from '@likepipe/operator/desired/kafka.js';
@@ -47,13 +48,15 @@ const byKey = (objs: KubeObject[]) => new Map(objs.map((o) => [`${o.kind}/${o.me
 const spec = (o: KubeObject | undefined) => o?.spec as any;
 
 describe('operator: desired state (pure)', () => {
-  test('the committed CRD file is what api/crd.ts generates', () => {
+  test('the committed CRD file and field reference are what api/crd.ts generates', () => {
     const file = readFileSync(
       new URL('../../charts/likepipe-operator/crds/likepipelines.likepipe.io.yaml', import.meta.url),
       'utf8',
     );
     expect(file).toBe(crdYaml());
     expect(yaml.load(file)).toEqual(likePipelineCrd());
+    const doc = readFileSync(new URL('../../docs/likepipeline-reference.md', import.meta.url), 'utf8');
+    expect(doc).toBe(crdReference());
   });
 
   test('same input, same output: nothing random or time-dependent', () => {

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 import { writeFileSync } from 'node:fs';
+import { crdReference } from '../api/crd-reference.js';
 import { crdYaml } from '../api/crd-yaml.js';
 
-/** `npm run gen:crd`: writes the LikePipeline CRD (from api/crd.ts) to the path given. */
-const out = process.argv[2];
-if (!out) {
-  process.stderr.write('usage: gen-crd <output.yaml>\n');
+/** `npm run gen:crd`: writes the LikePipeline CRD (from api/crd.ts) and its field reference. */
+const [crdOut, docOut] = process.argv.slice(2);
+if (!crdOut || !docOut) {
+  process.stderr.write('usage: gen-crd <crd.yaml> <reference.md>\n');
   process.exit(2);
 }
-writeFileSync(out, crdYaml());
-process.stdout.write(`wrote ${out}\n`);
+writeFileSync(crdOut, crdYaml());
+writeFileSync(docOut, crdReference());
+process.stdout.write(`wrote ${crdOut} and ${docOut}\n`);
