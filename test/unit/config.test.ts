@@ -1,4 +1,10 @@
-import { ConfigError, loadApiConfig, loadTruthWriterConfig } from '@likepipe/pipeline/config.js';
+import {
+  ConfigError,
+  loadApiConfig,
+  loadEnsureTopicConfig,
+  loadRedisKeeperConfig,
+  loadTruthWriterConfig,
+} from '@likepipe/pipeline/config.js';
 
 const base = {
   REDIS_CLUSTER_NODES: '127.0.0.1:7001,127.0.0.1:7002',
@@ -41,5 +47,83 @@ describe('configuration', () => {
     expect(msg).toMatch(/KAFKA_BROKERS is invalid: expected host:port/);
     expect(msg).toMatch(/DATABASE_URL is not set/);
     expect(msg).not.toContain(secret);
+  });
+});
+
+const messageOf = (fn: () => unknown): string => {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+};
+
+describe('configuration of ensure-topic', () => {
+  it('defaults to 12 partitions, replication factor 1, min.insync.replicas 1, a 120 s wait', () => {
+    expect(loadEnsureTopicConfig({ KAFKA_BROKERS: '127.0.0.1:9092' })).toMatchObject({
+      LIKEPIPE_KAFKA_TOPIC: 'like-events',
+      LIKEPIPE_KAFKA_PARTITIONS: 12,
+      LIKEPIPE_KAFKA_REPLICATION_FACTOR: 1,
+      LIKEPIPE_KAFKA_MIN_INSYNC_REPLICAS: 1,
+      LIKEPIPE_ENSURE_TOPIC_TIMEOUT_MS: 120_000,
+    });
+  });
+
+  it('rejects min.insync.replicas above the replication factor, and partitions out of 1..10000', () => {
+    const base = { KAFKA_BROKERS: '127.0.0.1:9092' };
+    expect(
+      messageOf(() =>
+        loadEnsureTopicConfig({
+          ...base,
+          LIKEPIPE_KAFKA_REPLICATION_FACTOR: '2',
+          LIKEPIPE_KAFKA_MIN_INSYNC_REPLICAS: '3',
+        }),
+      ),
+    ).toMatch(/LIKEPIPE_KAFKA_MIN_INSYNC_REPLICAS is invalid: must be at most LIKEPIPE_KAFKA_REPLICATION_FACTOR \(2\)/);
+    expect(messageOf(() => loadEnsureTopicConfig({ ...base, LIKEPIPE_KAFKA_PARTITIONS: '0' }))).toMatch(
+      /LIKEPIPE_KAFKA_PARTITIONS is invalid/,
+    );
+    expect(messageOf(() => loadEnsureTopicConfig({ ...base, LIKEPIPE_KAFKA_PARTITIONS: '10001' }))).toMatch(
+      /LIKEPIPE_KAFKA_PARTITIONS is invalid/,
+    );
+    expect(messageOf(() => loadEnsureTopicConfig({}))).toMatch(/KAFKA_BROKERS is not set/);
+  });
+});
+
+describe('configuration of redis-cluster-keeper', () => {
+  const nodes = Array.from({ length: 6 }, (_, i) => `redis-${i}.redis.ns.svc:6379`).join(',');
+
+  it('parses the node list in ordinal order with defaults', () => {
+    const c = loadRedisKeeperConfig({ LIKEPIPE_REDIS_NODES: nodes, LIKEPIPE_REDIS_PASSWORD: '' });
+    expect(c.LIKEPIPE_REDIS_NODES[5]).toBe('redis-5.redis.ns.svc:6379');
+    expect(c).toMatchObject({
+      LIKEPIPE_REDIS_SHARDS: 3,
+      LIKEPIPE_REDIS_REPLICAS_PER_SHARD: 1,
+      LIKEPIPE_KEEPER_INTERVAL_MS: 10_000,
+      LIKEPIPE_KEEPER_ONCE: false,
+      LIKEPIPE_KEEPER_FORGET_AFTER_PASSES: 3,
+      LIKEPIPE_METRICS_PORT: 9466,
+    });
+    expect(c.LIKEPIPE_REDIS_PASSWORD).toBeUndefined();
+  });
+
+  it('needs exactly shards × (1 + replicas) nodes, at least 3 shards, and never echoes the password', () => {
+    const msg = messageOf(() =>
+      loadRedisKeeperConfig({
+        LIKEPIPE_REDIS_NODES: nodes,
+        LIKEPIPE_REDIS_REPLICAS_PER_SHARD: '2',
+        LIKEPIPE_REDIS_PASSWORD: 'hunter2-secret',
+      }),
+    );
+    expect(msg).toMatch(/LIKEPIPE_REDIS_NODES is invalid: lists 6 nodes, but .* = 9/);
+    expect(msg).not.toContain('hunter2-secret');
+    expect(messageOf(() => loadRedisKeeperConfig({ LIKEPIPE_REDIS_NODES: nodes, LIKEPIPE_REDIS_SHARDS: '2' }))).toMatch(
+      /LIKEPIPE_REDIS_SHARDS is invalid/,
+    );
+    expect(messageOf(() => loadRedisKeeperConfig({ LIKEPIPE_REDIS_NODES: 'a:1,a:1,b:1,c:1,d:1,e:1' }))).toMatch(
+      /LIKEPIPE_REDIS_NODES is invalid: lists a node twice/,
+    );
   });
 });

@@ -73,6 +73,60 @@ const reconcilerSchema = z.object({
 
 const migrateSchema = z.object({ DATABASE_URL: common.DATABASE_URL });
 
+const ensureTopicSchema = z
+  .object({
+    KAFKA_BROKERS: common.KAFKA_BROKERS,
+    LIKEPIPE_KAFKA_TOPIC: common.LIKEPIPE_KAFKA_TOPIC,
+    LIKEPIPE_LOG_LEVEL: common.LIKEPIPE_LOG_LEVEL,
+    LIKEPIPE_KAFKA_PARTITIONS: int(12, 1, 10_000),
+    LIKEPIPE_KAFKA_REPLICATION_FACTOR: int(1, 1, 32_767),
+    LIKEPIPE_KAFKA_MIN_INSYNC_REPLICAS: int(1, 1, 32_767),
+    LIKEPIPE_ENSURE_TOPIC_TIMEOUT_MS: int(120_000, 100, 3_600_000),
+  })
+  .superRefine((c, ctx) => {
+    // More in-sync replicas than replicas would make every acks=all produce fail.
+    if (c.LIKEPIPE_KAFKA_MIN_INSYNC_REPLICAS > c.LIKEPIPE_KAFKA_REPLICATION_FACTOR) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LIKEPIPE_KAFKA_MIN_INSYNC_REPLICAS'],
+        message: `must be at most LIKEPIPE_KAFKA_REPLICATION_FACTOR (${c.LIKEPIPE_KAFKA_REPLICATION_FACTOR})`,
+      });
+    }
+  });
+
+const redisKeeperSchema = z
+  .object({
+    LIKEPIPE_LOG_LEVEL: common.LIKEPIPE_LOG_LEVEL,
+    /** Every pod of the StatefulSet, in ordinal order: the position is the ordinal. */
+    LIKEPIPE_REDIS_NODES: list(hostPort),
+    LIKEPIPE_REDIS_SHARDS: int(3, 3, 1_000),
+    LIKEPIPE_REDIS_REPLICAS_PER_SHARD: int(1, 0, 10),
+    // An empty value (a Secret key set to "") means no password, as when it is unset.
+    LIKEPIPE_REDIS_PASSWORD: z
+      .string()
+      .optional()
+      .transform((v) => v || undefined),
+    LIKEPIPE_KEEPER_INTERVAL_MS: int(10_000, 100, 3_600_000),
+    LIKEPIPE_KEEPER_ONCE: bool(false),
+    LIKEPIPE_KEEPER_FORGET_AFTER_PASSES: int(3, 0, 1_000),
+    LIKEPIPE_METRICS_PORT: int(9466, 0, 65535),
+  })
+  .superRefine((c, ctx) => {
+    const expected = c.LIKEPIPE_REDIS_SHARDS * (1 + c.LIKEPIPE_REDIS_REPLICAS_PER_SHARD);
+    if (c.LIKEPIPE_REDIS_NODES.length !== expected) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['LIKEPIPE_REDIS_NODES'],
+        message:
+          `lists ${c.LIKEPIPE_REDIS_NODES.length} nodes, but LIKEPIPE_REDIS_SHARDS × (1 + ` +
+          `LIKEPIPE_REDIS_REPLICAS_PER_SHARD) = ${expected}`,
+      });
+    }
+    if (new Set(c.LIKEPIPE_REDIS_NODES).size !== c.LIKEPIPE_REDIS_NODES.length) {
+      ctx.addIssue({ code: 'custom', path: ['LIKEPIPE_REDIS_NODES'], message: 'lists a node twice' });
+    }
+  });
+
 function parse<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
@@ -88,7 +142,11 @@ export const loadApiConfig = (env = process.env) => parse(apiSchema, env);
 export const loadTruthWriterConfig = (env = process.env) => parse(truthWriterSchema, env);
 export const loadReconcilerConfig = (env = process.env) => parse(reconcilerSchema, env);
 export const loadMigrateConfig = (env = process.env) => parse(migrateSchema, env);
+export const loadEnsureTopicConfig = (env = process.env) => parse(ensureTopicSchema, env);
+export const loadRedisKeeperConfig = (env = process.env) => parse(redisKeeperSchema, env);
 
 export type ApiConfig = ReturnType<typeof loadApiConfig>;
 export type TruthWriterConfig = ReturnType<typeof loadTruthWriterConfig>;
 export type ReconcilerConfig = ReturnType<typeof loadReconcilerConfig>;
+export type EnsureTopicConfig = ReturnType<typeof loadEnsureTopicConfig>;
+export type RedisKeeperConfig = ReturnType<typeof loadRedisKeeperConfig>;

@@ -2,14 +2,18 @@
 import {
   ConfigError,
   loadApiConfig,
+  loadEnsureTopicConfig,
   loadMigrateConfig,
   loadReconcilerConfig,
+  loadRedisKeeperConfig,
   loadTruthWriterConfig,
 } from './config.js';
 import { createLogger } from './observability/logger.js';
 import { migrateUp } from './postgres/migrate.js';
+import { EnsureTopicError, runEnsureTopic } from './roles/ensure-topic.js';
 import { runLikeApi } from './roles/like-api.js';
 import { runReconciler } from './roles/reconciler.js';
+import { KeeperActionError, runRedisClusterKeeper } from './roles/redis-cluster-keeper.js';
 import { runTruthWriter } from './roles/truth-writer.js';
 
 // kafkajs 2.2.4 computes a negative delay in its request queue on Node >= 23 and Node clamps it to 1 ms:
@@ -39,6 +43,14 @@ const ROLES = {
     const log = createLogger('migrate');
     await migrateUp(c.DATABASE_URL, (msg) => log.info(msg));
   },
+  'ensure-topic': async () => {
+    const c = loadEnsureTopicConfig();
+    await runEnsureTopic(c, createLogger('ensure-topic', c.LIKEPIPE_LOG_LEVEL));
+  },
+  'redis-cluster-keeper': async () => {
+    const c = loadRedisKeeperConfig();
+    await runRedisClusterKeeper(c, createLogger('redis-cluster-keeper', c.LIKEPIPE_LOG_LEVEL));
+  },
 } as const;
 
 const role = process.argv[2];
@@ -49,7 +61,9 @@ if (!role || !(role in ROLES)) {
 ROLES[role as keyof typeof ROLES]().then(
   () => process.exit(process.exitCode ?? 0),
   (err: unknown) => {
-    if (err instanceof ConfigError) process.stderr.write(`likepipe ${role}: ${err.message}\n`);
+    // Errors we raise on purpose already say what went wrong; a stack trace would only bury it.
+    if (err instanceof ConfigError || err instanceof EnsureTopicError || err instanceof KeeperActionError)
+      process.stderr.write(`likepipe ${role}: ${err.message}\n`);
     else process.stderr.write(`likepipe ${role}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);
   },

@@ -10,3 +10,6 @@ export * from './reconcile-policy.js';
 export * from './like-service.js';
 export * from './post-service.js';
 export * from './reconciler.js';
+export * from './topic-plan.js';
+export * from './redis-cluster-nodes.js';
+export * from './redis-cluster-plan.js';

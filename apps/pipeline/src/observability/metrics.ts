@@ -123,3 +123,35 @@ export const reconcileTickDuration = new client.Histogram({
   buckets: latencyBuckets,
   registers: [registry],
 });
+
+export const redisKeeperPasses = new client.Counter({
+  name: 'likepipe_redis_keeper_passes_total',
+  help: 'Redis Cluster keeper passes, by outcome (error: an action failed or the pass could not run).',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
+export const redisKeeperActions = new client.Counter({
+  name: 'likepipe_redis_keeper_actions_total',
+  help: 'Commands the Redis Cluster keeper ran to create or heal the cluster, by action and outcome.',
+  labelNames: ['action', 'outcome'] as const,
+  registers: [registry],
+});
+
+export const redisKeeperClusterOk = new client.Gauge({
+  name: 'likepipe_redis_keeper_cluster_ok',
+  help: '1 when every reachable node reports cluster_state:ok and reachable masters serve all 16384 slots.',
+  registers: [registry],
+});
+
+export const redisKeeperReachableNodes = new client.Gauge({
+  name: 'likepipe_redis_keeper_reachable_nodes',
+  help: 'Redis pods the keeper reached in its last pass.',
+  registers: [registry],
+});
+
+export const redisKeeperUncoveredSlots = new client.Gauge({
+  name: 'likepipe_redis_keeper_uncovered_slots',
+  help: 'Hash slots no reachable master serves, as of the last pass.',
+  registers: [registry],
+});

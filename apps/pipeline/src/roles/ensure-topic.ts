@@ -1,0 +1,185 @@
+import { planTopic, type ObservedTopic, type TopicAction, type TopicSpec } from '@likepipe/core';
+import kafkajs, { type Admin } from 'kafkajs';
+import type { EnsureTopicConfig } from '../config.js';
+import { createKafka } from '../kafka/client.js';
+import { applyTopicAction, observeTopic } from '../kafka/topic-admin.js';
+import type { Logger } from '../observability/logger.js';
+
+// kafkajs is CommonJS and Node's ESM loader sees only some of its exports by name (not its error classes).
+const { KafkaJSProtocolError } = kafkajs;
+
+/** ensure-topic could not make the topic match its spec; `retriable` is false when Kafka said no outright. */
+export class EnsureTopicError extends Error {
+  readonly code = 'ensure_topic_failed';
+
+  constructor(
+    message: string,
+    readonly retriable: boolean,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'EnsureTopicError';
+  }
+}
+
+export interface EnsureTopicResult {
+  topic: string;
+  /** What was changed, in order; empty when the topic already matched. */
+  actions: TopicAction[];
+  /** What differs from the spec but was left alone (fewer partitions asked for, another replication factor). */
+  warnings: string[];
+  /** The topic as it is now. */
+  observed: ObservedTopic;
+}
+
+/** Observe-plan-apply rounds: the second normally only confirms; a third covers a race with another run. */
+const ROUNDS = 3;
+
+/**
+ * Makes the topic exist with the configured partitions and min.insync.replicas. It runs as an initContainer
+ * that may start before Kafka does, so anything short of a definite refusal from Kafka is retried until
+ * LIKEPIPE_ENSURE_TOPIC_TIMEOUT_MS has passed (a last attempt that started in time may end a little later).
+ */
+export async function ensureTopic(config: EnsureTopicConfig, log: Logger): Promise<EnsureTopicResult> {
+  const spec: TopicSpec = {
+    topic: config.LIKEPIPE_KAFKA_TOPIC,
+    partitions: config.LIKEPIPE_KAFKA_PARTITIONS,
+    replicationFactor: config.LIKEPIPE_KAFKA_REPLICATION_FACTOR,
+    minInsyncReplicas: config.LIKEPIPE_KAFKA_MIN_INSYNC_REPLICAS,
+  };
+  const timeoutMs = config.LIKEPIPE_ENSURE_TOPIC_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
+  // kafkajs logs each failed connection as an error; while Kafka is starting that is expected, so its lines go
+  // to debug and this loop reports progress instead.
+  const kafka = createKafka(config.KAFKA_BROKERS, 'likepipe-ensure-topic', {
+    ...log,
+    warn: log.debug,
+    error: log.debug,
+  });
+  for (let attempt = 1; ; attempt++) {
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      return await converge(admin, spec, log);
+    } catch (err) {
+      if (!isRetriable(err)) {
+        if (err instanceof EnsureTopicError) throw err;
+        throw new EnsureTopicError(`Kafka refused to set up topic ${spec.topic}: ${explain(err)}`, false, {
+          cause: err,
+        });
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new EnsureTopicError(
+          `Kafka at ${config.KAFKA_BROKERS.join(',')} was not usable within ${timeoutMs} ms ` +
+            `(${attempt} attempts); last error: ${explain(err)}`,
+          true,
+          { cause: err },
+        );
+      }
+      const delayMs = Math.min(250 * 2 ** Math.min(attempt - 1, 4), left);
+      log.info('Kafka not ready yet; retrying', { attempt, delayMs, error: explain(err) });
+      await new Promise((r) => setTimeout(r, delayMs));
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+}
+
+async function converge(admin: Admin, spec: TopicSpec, log: Logger): Promise<EnsureTopicResult> {
+  const done: TopicAction[] = [];
+  let warnings: string[] = [];
+  let refusal: { action: TopicAction; err: unknown } | undefined;
+  for (let round = 1; round <= ROUNDS; round++) {
+    refusal = undefined;
+    const observed = await observeTopic(admin, spec.topic);
+    const plan = planTopic(spec, observed);
+    if (round === 1) {
+      warnings = plan.warnings;
+      for (const w of warnings) log.warn(w, { topic: spec.topic });
+    }
+    if (observed && plan.actions.length === 0) return { topic: spec.topic, actions: done, warnings, observed };
+    for (const action of plan.actions) {
+      try {
+        if (!(await applyTopicAction(admin, action))) continue;
+      } catch (err) {
+        if (isRetriable(err)) throw err;
+        // A refusal can be a lost race (another run grew the topic first): look again before giving up.
+        refusal = { action, err };
+        log.warn('Kafka refused a change; checking the topic again', { topic: spec.topic, error: explain(err) });
+        break;
+      }
+      done.push(action);
+      log.info(summarize(action), { topic: spec.topic, action: action.kind });
+    }
+  }
+  throw new EnsureTopicError(
+    refusal
+      ? `Kafka refused to ${intent(refusal.action)} for topic ${spec.topic}: ${explain(refusal.err)}`
+      : `topic ${spec.topic} still does not match its spec after ${ROUNDS} attempts`,
+    false,
+    { cause: refusal?.err },
+  );
+}
+
+/** The role: one run, a summary line, exit 0; failures reach main.ts, which exits non-zero with the message. */
+export async function runEnsureTopic(config: EnsureTopicConfig, log: Logger): Promise<void> {
+  const r = await ensureTopic(config, log);
+  log.info(r.actions.length > 0 ? 'topic ready' : 'topic already as specified', {
+    topic: r.topic,
+    partitions: r.observed.partitions,
+    replicationFactor: r.observed.replicationFactor,
+    minInsyncReplicas: r.observed.minInsyncReplicas,
+    changes: r.actions.map((a) => a.kind),
+    warnings: r.warnings.length,
+  });
+}
+
+function summarize(a: TopicAction): string {
+  switch (a.kind) {
+    case 'create-topic':
+      return `created topic with ${a.partitions} partitions, replication factor ${a.replicationFactor}`;
+    case 'add-partitions':
+      return `grew partitions from ${a.from} to ${a.to}`;
+    case 'set-configs':
+      return `set ${a.changed.map((c) => `${c.name} ${c.from} → ${c.to}`).join(', ')}`;
+  }
+}
+
+function intent(a: TopicAction): string {
+  switch (a.kind) {
+    case 'create-topic':
+      return `create ${a.partitions} partitions with replication factor ${a.replicationFactor}`;
+    case 'add-partitions':
+      return `grow partitions from ${a.from} to ${a.to}`;
+    case 'set-configs':
+      return `set ${a.changed.map((c) => `${c.name}=${c.to}`).join(', ')}`;
+  }
+}
+
+/**
+ * Kafka saying no for good (bad replication factor, policy, authorization) is final; anything else — refused
+ * connections, timeouts, leader elections — may pass while the cluster starts. kafkajs wraps errors in
+ * retry and aggregate errors, so the whole chain is searched.
+ */
+function isRetriable(err: unknown): boolean {
+  if (err instanceof EnsureTopicError) return err.retriable;
+  for (const e of chain(err)) {
+    if (e instanceof KafkaJSProtocolError && !e.retriable) return false;
+    if (e.name === 'KafkaJSSASLAuthenticationError') return false;
+  }
+  return true;
+}
+
+function chain(err: unknown, depth = 0): Error[] {
+  if (!(err instanceof Error) || depth > 6) return [];
+  const e = err as Error & { originalError?: unknown; errors?: unknown };
+  const nested = [e.cause, e.originalError, ...(Array.isArray(e.errors) ? e.errors : [])].filter((x) => x !== e);
+  return [e, ...nested.flatMap((x) => chain(x, depth + 1))];
+}
+
+function explain(err: unknown): string {
+  const messages = chain(err).map((e) => e.message);
+  const distinct = messages.filter((m, i) => m && messages.indexOf(m) === i);
+  return distinct.length > 0 ? distinct.join(': ') : String(err);
+}
