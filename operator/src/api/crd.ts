@@ -79,6 +79,14 @@ const lagConsumer = (path: string, what: string, enabled: boolean, extra: Record
     { default: {}, 'x-kubernetes-validations': [replicasRule(path)] },
   );
 
+/** StatefulSet volume claim templates are immutable: say so at apply time instead of failing every reconcile. */
+const storageFixed = (component: string): Schema =>
+  rule(
+    "!(self.mode == 'builtin' && oldSelf.mode == 'builtin') || self.storage == oldSelf.storage",
+    `${component}.storage cannot change once the builtin ${component} exists (StatefulSet volume claims are ` +
+      'immutable): resize its PersistentVolumeClaims directly',
+  );
+
 const modeRules = (component: string, externalField: string, externalMode = 'external'): Schema[] => [
   rule(
     `self.mode != '${externalMode}' || has(self.external)`,
@@ -172,7 +180,7 @@ export const specSchema: Schema = expandDefaults(
             { required: ['nodes'] },
           ),
         },
-        { default: {}, 'x-kubernetes-validations': modeRules('redis', 'external') },
+        { default: {}, 'x-kubernetes-validations': [...modeRules('redis', 'external'), storageFixed('redis')] },
       ),
       kafka: obj(
         'The buffer layer: the like-events topic every like is durable in before the API answers.',
@@ -224,6 +232,7 @@ export const specSchema: Schema = expandDefaults(
           default: {},
           'x-kubernetes-validations': [
             ...modeRules('kafka', 'external'),
+            storageFixed('kafka'),
             rule(
               'self.minInSyncReplicas <= self.replicationFactor',
               'kafka.minInSyncReplicas must not exceed kafka.replicationFactor, or no write could ever succeed',
@@ -262,6 +271,7 @@ export const specSchema: Schema = expandDefaults(
           default: {},
           'x-kubernetes-validations': [
             ...modeRules('postgres', 'external'),
+            storageFixed('postgres'),
             rule(
               "self.mode == 'cnpg' || self.instances == 1",
               'postgres.instances above 1 needs postgres.mode cnpg: builtin and external are one database',

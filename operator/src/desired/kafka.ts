@@ -137,7 +137,6 @@ export function strimziKafka(lp: LikePipeline): KubeObject[] {
             'transaction.state.log.min.isr': Math.min(internalRf, 2),
             'auto.create.topics.enable': false,
           },
-          ...(k.resources ? { resources: k.resources } : {}),
         },
         entityOperator: { topicOperator: {} },
       },
@@ -149,6 +148,8 @@ export function strimziKafka(lp: LikePipeline): KubeObject[] {
       spec: {
         replicas: k.brokers,
         roles: ['controller', 'broker'],
+        // Strimzi v1 sizes brokers per node pool; Kafka.spec.kafka has no resources any more.
+        ...(k.resources ? { resources: k.resources } : {}),
         storage: {
           type: 'persistent-claim',
           size: k.storage.size,
