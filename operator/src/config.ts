@@ -31,6 +31,8 @@ const schema = z
     LIKEPIPE_WATCHDOG_MS: ms(600_000, 5_000, 86_400_000),
     LIKEPIPE_WORKERS: z.coerce.number().int().min(1).max(64).default(4),
     LIKEPIPE_PROBLEM_REQUEUE_MS: ms(15_000, 100, 3_600_000),
+    LIKEPIPE_BACKOFF_BASE_MS: ms(500, 10, 60_000),
+    LIKEPIPE_BACKOFF_MAX_MS: ms(300_000, 100, 3_600_000),
     LIKEPIPE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   })
   .refine((c) => c.LIKEPIPE_RENEW_DEADLINE_MS < c.LIKEPIPE_LEASE_DURATION_MS, {

@@ -20,9 +20,14 @@ async function main(): Promise<void> {
     id: config.LIKEPIPE_OPERATOR_ID,
   });
   const kc = new KubeConfig();
-  // KUBECONFIG when set (a local run), else the in-cluster service account.
-  if (process.env.KUBECONFIG) kc.loadFromDefault();
-  else kc.loadFromCluster();
+  // In a pod: its ServiceAccount. Elsewhere: KUBECONFIG or ~/.kube/config, as kubectl would.
+  if (process.env.KUBERNETES_SERVICE_HOST && !process.env.KUBECONFIG) kc.loadFromCluster();
+  else kc.loadFromDefault();
+  const apiServer = kc.getCurrentCluster()?.server;
+  if (!apiServer || !/^https?:\/\/./.test(apiServer)) {
+    throw new ConfigError('no Kubernetes API to talk to: set KUBECONFIG, or run in a pod with a ServiceAccount');
+  }
+  log.info('using the Kubernetes API', { server: apiServer, context: kc.getCurrentContext() });
 
   const controller = new LikePipelineController(
     kc,
@@ -35,6 +40,7 @@ async function main(): Promise<void> {
       resyncMs: config.LIKEPIPE_RESYNC_MS,
       watchdogMs: config.LIKEPIPE_WATCHDOG_MS,
       problemRequeueMs: config.LIKEPIPE_PROBLEM_REQUEUE_MS,
+      backoff: { baseMs: config.LIKEPIPE_BACKOFF_BASE_MS, maxMs: config.LIKEPIPE_BACKOFF_MAX_MS },
     },
   );
   let started = false;

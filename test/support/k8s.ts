@@ -281,6 +281,7 @@ export class OperatorProcess {
         LIKEPIPE_RENEW_DEADLINE_MS: '3000',
         LIKEPIPE_RETRY_PERIOD_MS: '500',
         LIKEPIPE_PROBLEM_REQUEUE_MS: '1000',
+        LIKEPIPE_BACKOFF_MAX_MS: '3000',
         LIKEPIPE_LOG_LEVEL: 'debug',
         ...this.env,
       },

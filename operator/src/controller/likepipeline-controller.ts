@@ -31,6 +31,8 @@ export interface ControllerOptions {
   resyncMs: number;
   watchdogMs: number;
   problemRequeueMs: number;
+  /** Per-key retry delays after a failed reconcile: base, doubling, capped. */
+  backoff: { baseMs: number; maxMs: number };
 }
 
 interface Crd extends KubernetesObject {
@@ -50,7 +52,7 @@ const CRD_KIND: KindInfo = {
  * status. It holds no state of its own beyond the informers' caches, so a restart picks up where it left off.
  */
 export class LikePipelineController {
-  readonly queue = new WorkQueue();
+  readonly queue: WorkQueue;
   private readonly pipelines: ResilientInformer<LikePipeline>;
   private readonly crds: ResilientInformer<Crd>;
   private readonly owned = new Map<string, ResilientInformer<KubernetesObject>>();
@@ -68,6 +70,7 @@ export class LikePipelineController {
     private readonly log: Logger,
     private readonly opts: ControllerOptions,
   ) {
+    this.queue = new WorkQueue(opts.backoff);
     this.objectsApi = KubernetesObjectApi.makeApiClient(kc);
     this.core = kc.makeApiClient(CoreV1Api);
     this.pipelines = this.informer<LikePipeline>(LIKEPIPELINE, opts.watchNamespace, undefined, (lp) =>
