@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
+import { waitFor as waitForBase } from './wait.js';
 
 /**
  * What the operator tests share: the real control plane scripts/test.sh started (KUBECONFIG, kubectl and helm
@@ -60,27 +61,13 @@ export async function helm(...args: string[]): Promise<Result> {
 
 export const uniqueName = (prefix: string) => `${prefix}-${randomBytes(3).toString('hex')}`;
 
-export async function waitFor<T>(
+/** Operator tests wait longer by default: pods roll, controllers relist. */
+export const waitFor = <T>(
   what: string,
   fn: () => Promise<T | undefined | false>,
   timeoutMs = 60_000,
   intervalMs = 250,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
+) => waitForBase(what, fn, timeoutMs, intervalMs);
 
 /** The release name the README uses; the chart names the operator's Lease after it. */
 export const RELEASE = 'likepipe-operator';

@@ -7,6 +7,7 @@ import { Cluster } from 'ioredis';
 import { SignJWT } from 'jose';
 import pg from 'pg';
 import { redisKeys } from '@likepipe/pipeline/redis/keys.js';
+import { waitFor } from './wait.js';
 
 /**
  * What the integration tests share: the real stack that scripts/test.sh brought up (its env file), HTTP
@@ -135,26 +136,7 @@ export async function pool<T, R>(
   return out;
 }
 
-export async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false>,
-  timeoutMs = 30_000,
-  intervalMs = 250,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
+export { waitFor };
 
 const run = promisify(execFile);
 

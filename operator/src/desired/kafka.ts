@@ -1,7 +1,7 @@
 import type { LikePipeline } from '../api/types.js';
 import { KAFKA_CONTROLLER_PORT, KAFKA_PORT } from './connections.js';
 import { labels, names, objectMeta, selectorLabels, type KubeObject } from './meta.js';
-import { containerSecurityContext, env, podSecurityContext, resourcesOr } from './pod.js';
+import { containerSecurityContext, dataStorePodSpec, env, resourcesOr } from './pod.js';
 import { pdb, pvc } from './redis.js';
 
 const KAFKA_UID = 1000; // appuser in the apache/kafka image
@@ -56,10 +56,7 @@ export function builtinKafka(lp: LikePipeline): KubeObject[] {
         template: {
           metadata: { labels: labels(lp, 'kafka') },
           spec: {
-            ...(lp.spec.imagePullSecrets ? { imagePullSecrets: lp.spec.imagePullSecrets } : {}),
-            securityContext: podSecurityContext(lp, KAFKA_UID),
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
+            ...dataStorePodSpec(lp, KAFKA_UID),
             containers: [
               {
                 name: 'kafka',

@@ -112,3 +112,13 @@ export function podSpecBase(lp: LikePipeline): Record<string, unknown> {
     enableServiceLinks: false,
   };
 }
+
+/** Pod-level fields every data-store pod (Redis, Kafka, Postgres) shares; `uid` is its image's user. */
+export function dataStorePodSpec(lp: LikePipeline, uid: number): Record<string, unknown> {
+  return {
+    ...(lp.spec.imagePullSecrets ? { imagePullSecrets: lp.spec.imagePullSecrets } : {}),
+    securityContext: podSecurityContext(lp, uid),
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+  };
+}

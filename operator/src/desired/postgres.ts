@@ -1,7 +1,7 @@
 import type { LikePipeline } from '../api/types.js';
 import { POSTGRES_PORT } from './connections.js';
 import { labels, names, objectMeta, selectorLabels, type KubeObject } from './meta.js';
-import { containerSecurityContext, podSecurityContext, resourcesOr } from './pod.js';
+import { containerSecurityContext, dataStorePodSpec, resourcesOr } from './pod.js';
 import { pdb, pvc } from './redis.js';
 
 const POSTGRES_UID = 999; // the official image's postgres user
@@ -46,10 +46,7 @@ export function builtinPostgres(lp: LikePipeline, password: string): KubeObject[
         template: {
           metadata: { labels: labels(lp, 'postgres') },
           spec: {
-            ...(lp.spec.imagePullSecrets ? { imagePullSecrets: lp.spec.imagePullSecrets } : {}),
-            securityContext: podSecurityContext(lp, POSTGRES_UID),
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
+            ...dataStorePodSpec(lp, POSTGRES_UID),
             containers: [
               {
                 name: 'postgres',

@@ -1,14 +1,7 @@
 import type { LikePipeline } from '../api/types.js';
 import { podHosts, REDIS_PORT, redisNodeCount } from './connections.js';
 import { labels, names, objectMeta, selectorLabels, type KubeObject } from './meta.js';
-import {
-  containerSecurityContext,
-  env,
-  podSecurityContext,
-  podSpecBase,
-  pipelinePodLabels,
-  resourcesOr,
-} from './pod.js';
+import { containerSecurityContext, env, dataStorePodSpec, podSpecBase, pipelinePodLabels, resourcesOr } from './pod.js';
 
 const REDIS_UID = 999; // the official image's redis user
 
@@ -75,10 +68,7 @@ export function builtinRedis(lp: LikePipeline): KubeObject[] {
             annotations: { 'likepipe.io/config-hash': hash(redisConf(lp)) },
           },
           spec: {
-            ...(lp.spec.imagePullSecrets ? { imagePullSecrets: lp.spec.imagePullSecrets } : {}),
-            securityContext: podSecurityContext(lp, REDIS_UID),
-            automountServiceAccountToken: false,
-            enableServiceLinks: false,
+            ...dataStorePodSpec(lp, REDIS_UID),
             containers: [
               {
                 name: 'redis',
