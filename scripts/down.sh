@@ -8,6 +8,7 @@ for f in "$RUN_DIR"/like-api*.pid; do
 done
 stop_pid truth-writer 40
 stop_pid reconciler 20
+stop_pid analytics 40
 bash "$S/kafka.sh" stop
 bash "$S/postgres.sh" stop
 bash "$S/redis.sh" stop

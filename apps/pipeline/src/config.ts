@@ -64,6 +64,12 @@ const truthWriterSchema = z.object({
   LIKEPIPE_METRICS_PORT: int(9464, 0, 65535),
 });
 
+const analyticsSchema = z.object({
+  ...common,
+  LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS: int(30_000, 6_000, 300_000),
+  LIKEPIPE_METRICS_PORT: int(9467, 0, 65535),
+});
+
 const reconcilerSchema = z.object({
   ...common,
   LIKEPIPE_RECONCILE_INTERVAL_MS: int(5_000, 100, 3_600_000),
@@ -141,6 +147,7 @@ function parse<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output
 export const loadApiConfig = (env = process.env) => parse(apiSchema, env);
 export const loadTruthWriterConfig = (env = process.env) => parse(truthWriterSchema, env);
 export const loadReconcilerConfig = (env = process.env) => parse(reconcilerSchema, env);
+export const loadAnalyticsConfig = (env = process.env) => parse(analyticsSchema, env);
 export const loadMigrateConfig = (env = process.env) => parse(migrateSchema, env);
 export const loadEnsureTopicConfig = (env = process.env) => parse(ensureTopicSchema, env);
 export const loadRedisKeeperConfig = (env = process.env) => parse(redisKeeperSchema, env);
@@ -148,5 +155,6 @@ export const loadRedisKeeperConfig = (env = process.env) => parse(redisKeeperSch
 export type ApiConfig = ReturnType<typeof loadApiConfig>;
 export type TruthWriterConfig = ReturnType<typeof loadTruthWriterConfig>;
 export type ReconcilerConfig = ReturnType<typeof loadReconcilerConfig>;
+export type AnalyticsConfig = ReturnType<typeof loadAnalyticsConfig>;
 export type EnsureTopicConfig = ReturnType<typeof loadEnsureTopicConfig>;
 export type RedisKeeperConfig = ReturnType<typeof loadRedisKeeperConfig>;

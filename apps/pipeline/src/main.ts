@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import {
   ConfigError,
+  loadAnalyticsConfig,
   loadApiConfig,
   loadEnsureTopicConfig,
   loadMigrateConfig,
@@ -11,6 +12,7 @@ import {
 import { createLogger } from './observability/logger.js';
 import { migrateUp } from './postgres/migrate.js';
 import { EnsureTopicError, runEnsureTopic } from './roles/ensure-topic.js';
+import { runAnalytics } from './roles/analytics.js';
 import { runLikeApi } from './roles/like-api.js';
 import { runReconciler } from './roles/reconciler.js';
 import { KeeperActionError, runRedisClusterKeeper } from './roles/redis-cluster-keeper.js';
@@ -33,6 +35,10 @@ const ROLES = {
   'truth-writer': async () => {
     const c = loadTruthWriterConfig();
     await runTruthWriter(c, createLogger('truth-writer', c.LIKEPIPE_LOG_LEVEL));
+  },
+  analytics: async () => {
+    const c = loadAnalyticsConfig();
+    await runAnalytics(c, createLogger('analytics', c.LIKEPIPE_LOG_LEVEL));
   },
   reconciler: async () => {
     const c = loadReconcilerConfig();

@@ -320,7 +320,7 @@ export const specSchema: Schema = expandDefaults(
           }),
           notifier: lagConsumer('consumers.notifier', 'Tells authors about likes, coalesced per post.', false),
           feedRanker: lagConsumer('consumers.feedRanker', 'Keeps like velocity and the hot-post ranking.', false),
-          analytics: lagConsumer('consumers.analytics', 'Writes per-minute like counts per post.', false),
+          analytics: lagConsumer('consumers.analytics', 'Writes per-minute like counts per post.', true),
           reconciler: obj(
             'Repairs Redis counts from Postgres. Polls Postgres rather than Kafka, so it does not scale on lag.',
             {

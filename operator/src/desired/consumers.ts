@@ -40,6 +40,8 @@ export function consumerObjects(lp: LikePipeline, c: Connections, kinds: Autosca
       if (lp.spec.kafka.mode !== 'strimzi') init.push(ensureTopicInit(lp, c));
       init.push(migrateInit(lp, c));
     }
+    // Analytics writes its own tables; it must not wait for the truth-writer's pod to have migrated them.
+    if (role === 'analytics') init.push(migrateInit(lp, c));
     out.push(consumerDeployment(lp, role, roleContainer(lp, role, extraEnv, c, { resources: spec.resources }), init));
     out.push(kinds.keda ? scaledObject(lp, role, spec, c) : lagHpa(lp, role, spec));
   }

@@ -14,6 +14,12 @@ export interface LikeEvent {
   at: string;
   /** True when the API could not use Redis: the reconciler must repair this post's Redis state. */
   redisBypassed: boolean;
+  /**
+   * Whether the action changed the like state, as Redis saw it (false: a repeated like or unlike); null when
+   * Redis was bypassed. Added after v1 shipped, so readers treat a missing value like null. Analytics counts
+   * what changed; the truth-writer does not need it (it folds the last intent).
+   */
+  changed?: boolean | null;
 }
 
 export const LIKE_EVENTS_TOPIC = 'like-events';
@@ -26,6 +32,7 @@ const likeEventSchema = z.object({
   userId: z.string().regex(ID_PATTERN),
   at: z.iso.datetime({ offset: true }),
   redisBypassed: z.boolean(),
+  changed: z.boolean().nullable().optional(),
 });
 
 /** Kafka key: order per user and post, while a hot post still spreads over partitions. */

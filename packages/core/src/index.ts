@@ -13,3 +13,4 @@ export * from './reconciler.js';
 export * from './topic-plan.js';
 export * from './redis-cluster-nodes.js';
 export * from './redis-cluster-plan.js';
+export * from './minute-stats.js';

@@ -114,7 +114,7 @@ export class LikeService {
     }
 
     try {
-      await this.deps.log.publish(this.event(cmd, false));
+      await this.deps.log.publish(this.event(cmd, false, applied.changed));
     } catch (err) {
       if (applied.changed) await this.quietly(() => speed.revert(cmd.postId, cmd.userId, cmd.action));
       await this.quietly(() => speed.release(cmd.userId, slot, cmd.idempotencyKey));
@@ -187,7 +187,7 @@ export class LikeService {
     }
     if (!exists) throw new NotFoundError(`post ${cmd.postId} does not exist`);
     try {
-      await this.deps.log.publish(this.event(cmd, true));
+      await this.deps.log.publish(this.event(cmd, true, null));
     } catch (err) {
       throw new UnavailableError('the like could not be made durable; nothing was changed, retry later', 5, {
         cause: err,
@@ -201,7 +201,7 @@ export class LikeService {
     return { ...response, replayed: false };
   }
 
-  private event(cmd: LikeCommand, redisBypassed: boolean): LikeEvent {
+  private event(cmd: LikeCommand, redisBypassed: boolean, changed: boolean | null): LikeEvent {
     return {
       v: 1,
       id: randomUUID(),
@@ -210,6 +210,7 @@ export class LikeService {
       userId: cmd.userId,
       at: new Date(this.deps.clock.now()).toISOString(),
       redisBypassed,
+      changed,
     };
   }
 

@@ -1,4 +1,4 @@
-import { NotFoundError, type LikeService, type PostService } from '@likepipe/core';
+import { NotFoundError, type LikeService, type PostService, type StatsService } from '@likepipe/core';
 import express, { type Express, type Request, type Response } from 'express';
 import type pg from 'pg';
 import type { Logger } from '../observability/logger.js';
@@ -11,6 +11,7 @@ import { postsRouter } from './routes/posts.js';
 export interface AppDeps {
   posts: PostService;
   likes: LikeService;
+  stats: StatsService;
   jwtSecret: string;
   log: Logger;
   isReady: () => { ready: boolean; reason?: string };
@@ -44,7 +45,7 @@ export function createApp(deps: AppDeps): Express {
 
   const auth = bearerAuth(deps.jwtSecret);
   const json = express.json({ limit: '16kb', strict: true });
-  app.use('/api/posts', auth, json, postsRouter({ posts: deps.posts, likes: deps.likes }));
+  app.use('/api/posts', auth, json, postsRouter({ posts: deps.posts, likes: deps.likes, stats: deps.stats }));
   if (deps.benchPool) app.use('/bench', auth, json, benchRouter(deps.benchPool));
 
   app.use((req: Request, _res: Response, next) => {

@@ -155,3 +155,24 @@ export const redisKeeperUncoveredSlots = new client.Gauge({
   help: 'Hash slots no reachable master serves, as of the last pass.',
   registers: [registry],
 });
+
+export const analyticsEvents = new client.Counter({
+  name: 'likepipe_analytics_events_total',
+  help: 'Events the analytics role read, by outcome: applied, or skipped as already applied (a redelivery).',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
+export const analyticsBatches = new client.Counter({
+  name: 'likepipe_analytics_batches_total',
+  help: 'Partition batches written by the analytics role (one transaction each), by outcome.',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
+export const analyticsBatchDuration = new client.Histogram({
+  name: 'likepipe_analytics_batch_duration_seconds',
+  help: 'Time to write one partition batch of per-minute counters.',
+  buckets: latencyBuckets,
+  registers: [registry],
+});

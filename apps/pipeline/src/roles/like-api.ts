@@ -1,6 +1,13 @@
 import cluster from 'node:cluster';
 import type { Server } from 'node:http';
-import { LikeService, LocalRateLimiter, PostService, systemClock, type LocalIdempotencyStore } from '@likepipe/core';
+import {
+  LikeService,
+  LocalRateLimiter,
+  PostService,
+  StatsService,
+  systemClock,
+  type LocalIdempotencyStore,
+} from '@likepipe/core';
 import { LRUCache } from 'lru-cache';
 import client from 'prom-client';
 import type { ApiConfig } from '../config.js';
@@ -10,6 +17,7 @@ import { KafkaEventLog } from '../kafka/event-log.js';
 import type { Logger } from '../observability/logger.js';
 import { degradedActions, registry } from '../observability/metrics.js';
 import { createPool } from '../postgres/pool.js';
+import { PgStatsStore } from '../postgres/stats-store.js';
 import { PgTruth } from '../postgres/truth-reader.js';
 import { createRedisCluster, waitForReady } from '../redis/client.js';
 import { RedisSpeedLayer } from '../redis/speed-layer.js';
@@ -127,6 +135,8 @@ async function runWorker(config: ApiConfig, log: Logger): Promise<void> {
     onWarn: (msg, err) => log.warn(msg, { err }),
   });
 
+  const stats = new StatsService({ stats: new PgStatsStore(pool), posts: truth, clock: systemClock });
+
   let kafkaConnected = false;
   let shuttingDown = false;
   // Kafka must be reachable before we take traffic: without it no like can be answered.
@@ -138,6 +148,7 @@ async function runWorker(config: ApiConfig, log: Logger): Promise<void> {
 
   const app = createApp({
     posts,
+    stats,
     likes,
     jwtSecret: config.LIKEPIPE_JWT_SECRET,
     log,

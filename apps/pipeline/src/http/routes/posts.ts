@@ -6,6 +6,7 @@ import {
   type LikeAction,
   type LikeService,
   type PostService,
+  type StatsService,
 } from '@likepipe/core';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
@@ -14,7 +15,7 @@ import { likeActions } from '../../observability/metrics.js';
 const createPostBody = z.strictObject({ id: z.string().optional() });
 
 /** Thin shell: parse and validate, call the domain service, map the result to the HTTP contract. */
-export function postsRouter(deps: { posts: PostService; likes: LikeService }): Router {
+export function postsRouter(deps: { posts: PostService; likes: LikeService; stats: StatsService }): Router {
   const router = Router();
 
   router.post('/', async (req: Request, res: Response) => {
@@ -30,6 +31,16 @@ export function postsRouter(deps: { posts: PostService; likes: LikeService }): R
   router.get('/:id', async (req: Request, res: Response) => {
     const id = requireId(req.params.id, 'path parameter id');
     res.json(await deps.posts.get(id, req.userId!));
+  });
+
+  router.get('/:id/stats', async (req: Request, res: Response) => {
+    const id = requireId(req.params.id, 'path parameter id');
+    const param = (name: string) => {
+      const v = req.query[name];
+      if (v === undefined || typeof v === 'string') return v;
+      throw new InvalidRequestError('must be given once, as a single value', `query parameter ${name}`);
+    };
+    res.json(await deps.stats.get(id, param('from'), param('to')));
   });
 
   const act = (action: LikeAction) => async (req: Request, res: Response) => {
