@@ -9,6 +9,7 @@ done
 stop_pid truth-writer 40
 stop_pid reconciler 20
 stop_pid analytics 40
+stop_pid notifier 40
 bash "$S/kafka.sh" stop
 bash "$S/postgres.sh" stop
 bash "$S/redis.sh" stop

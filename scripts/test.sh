@@ -9,6 +9,10 @@ private_stack test 100
 # Faster loops than production so failure-and-repair tests finish in seconds; same code paths.
 export LIKEPIPE_RECONCILE_INTERVAL_MS=1000 LIKEPIPE_FLUSH_INTERVAL_MS=500 LIKEPIPE_API_WORKERS=2
 export LIKEPIPE_BENCH_ENDPOINTS=false LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS=6000
+# Notifications coalesce over 2 s and push to a webhook the notifier test serves only while it runs: the rest
+# of the time the push service is dead, which must never hold up the notifier.
+export LIKEPIPE_NOTIFY_WINDOW_MS=2000 LIKEPIPE_NOTIFY_WEBHOOK_URL=http://127.0.0.1:8199/hook
+export LIKEPIPE_NOTIFY_RETRY_BASE_MS=200 LIKEPIPE_NOTIFY_RETRY_MAX_MS=1000 LIKEPIPE_NOTIFY_PUSH_INTERVAL_MS=200
 
 # Static checks first: they fail in seconds, before a stack is started.
 bash "$ROOT/scripts/bootstrap.sh"

@@ -11,7 +11,7 @@ private_stack() {
   export LIKEPIPE_KAFKA_PORT=$((9092 + off)) LIKEPIPE_KAFKA_CONTROLLER_PORT=$((9093 + off))
   export LIKEPIPE_PG_PORT=$((5433 + off)) LIKEPIPE_API_PORT=$((8080 + off))
   export LIKEPIPE_TRUTH_WRITER_METRICS_PORT=$((9464 + off)) LIKEPIPE_RECONCILER_METRICS_PORT=$((9465 + off))
-  export LIKEPIPE_ANALYTICS_METRICS_PORT=$((9467 + off))
+  export LIKEPIPE_ANALYTICS_METRICS_PORT=$((9467 + off)) LIKEPIPE_NOTIFIER_METRICS_PORT=$((9468 + off))
   # The Kubernetes control plane (scripts/k8s/control-plane.sh), for the operator tests.
   export LIKEPIPE_K8S_ETCD_CLIENT_PORT=$((2479 + off)) LIKEPIPE_K8S_ETCD_PEER_PORT=$((2480 + off))
   export LIKEPIPE_K8S_APISERVER_PORT=$((6543 + off)) LIKEPIPE_K8S_CONTROLLER_MANAGER_PORT=$((10557 + off))

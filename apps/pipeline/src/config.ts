@@ -70,6 +70,23 @@ const analyticsSchema = z.object({
   LIKEPIPE_METRICS_PORT: int(9467, 0, 65535),
 });
 
+const notifierSchema = z.object({
+  ...common,
+  LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS: int(30_000, 6_000, 300_000),
+  LIKEPIPE_METRICS_PORT: int(9468, 0, 65535),
+  /** Likes of one post within this window become one notification. */
+  LIKEPIPE_NOTIFY_WINDOW_MS: int(60_000, 1_000, 86_400_000),
+  LIKEPIPE_NOTIFY_WEBHOOK_URL: z
+    .string()
+    .optional()
+    .transform((v) => v || undefined)
+    .pipe(z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional()),
+  LIKEPIPE_NOTIFY_PUSH_INTERVAL_MS: int(1_000, 50, 60_000),
+  LIKEPIPE_NOTIFY_PUSH_TIMEOUT_MS: int(5_000, 100, 60_000),
+  LIKEPIPE_NOTIFY_RETRY_BASE_MS: int(1_000, 10, 3_600_000),
+  LIKEPIPE_NOTIFY_RETRY_MAX_MS: int(300_000, 10, 86_400_000),
+});
+
 const reconcilerSchema = z.object({
   ...common,
   LIKEPIPE_RECONCILE_INTERVAL_MS: int(5_000, 100, 3_600_000),
@@ -148,6 +165,7 @@ export const loadApiConfig = (env = process.env) => parse(apiSchema, env);
 export const loadTruthWriterConfig = (env = process.env) => parse(truthWriterSchema, env);
 export const loadReconcilerConfig = (env = process.env) => parse(reconcilerSchema, env);
 export const loadAnalyticsConfig = (env = process.env) => parse(analyticsSchema, env);
+export const loadNotifierConfig = (env = process.env) => parse(notifierSchema, env);
 export const loadMigrateConfig = (env = process.env) => parse(migrateSchema, env);
 export const loadEnsureTopicConfig = (env = process.env) => parse(ensureTopicSchema, env);
 export const loadRedisKeeperConfig = (env = process.env) => parse(redisKeeperSchema, env);
@@ -156,5 +174,6 @@ export type ApiConfig = ReturnType<typeof loadApiConfig>;
 export type TruthWriterConfig = ReturnType<typeof loadTruthWriterConfig>;
 export type ReconcilerConfig = ReturnType<typeof loadReconcilerConfig>;
 export type AnalyticsConfig = ReturnType<typeof loadAnalyticsConfig>;
+export type NotifierConfig = ReturnType<typeof loadNotifierConfig>;
 export type EnsureTopicConfig = ReturnType<typeof loadEnsureTopicConfig>;
 export type RedisKeeperConfig = ReturnType<typeof loadRedisKeeperConfig>;

@@ -5,6 +5,7 @@ import {
   loadApiConfig,
   loadEnsureTopicConfig,
   loadMigrateConfig,
+  loadNotifierConfig,
   loadReconcilerConfig,
   loadRedisKeeperConfig,
   loadTruthWriterConfig,
@@ -14,6 +15,7 @@ import { migrateUp } from './postgres/migrate.js';
 import { EnsureTopicError, runEnsureTopic } from './roles/ensure-topic.js';
 import { runAnalytics } from './roles/analytics.js';
 import { runLikeApi } from './roles/like-api.js';
+import { runNotifier } from './roles/notifier.js';
 import { runReconciler } from './roles/reconciler.js';
 import { KeeperActionError, runRedisClusterKeeper } from './roles/redis-cluster-keeper.js';
 import { runTruthWriter } from './roles/truth-writer.js';
@@ -39,6 +41,10 @@ const ROLES = {
   analytics: async () => {
     const c = loadAnalyticsConfig();
     await runAnalytics(c, createLogger('analytics', c.LIKEPIPE_LOG_LEVEL));
+  },
+  notifier: async () => {
+    const c = loadNotifierConfig();
+    await runNotifier(c, createLogger('notifier', c.LIKEPIPE_LOG_LEVEL));
   },
   reconciler: async () => {
     const c = loadReconcilerConfig();

@@ -318,7 +318,13 @@ export const specSchema: Schema = expandDefaults(
             flushIntervalMs: int('Longest time a like waits before its batch is written.', 50, 60_000, 1000),
             batchSize: int('Events that trigger a flush before the interval ends.', 1, 100_000, 5000),
           }),
-          notifier: lagConsumer('consumers.notifier', 'Tells authors about likes, coalesced per post.', false),
+          notifier: lagConsumer('consumers.notifier', 'Tells authors about likes, coalesced per post.', true, {
+            windowSeconds: int('Likes of one post within this many seconds become one notification.', 1, 86_400, 60),
+            webhookSecretRef: secretKeyRef(
+              'Secret holding the URL that closed notifications are POSTed to (retried with backoff); none: no push.',
+              'url',
+            ),
+          }),
           feedRanker: lagConsumer('consumers.feedRanker', 'Keeps like velocity and the hot-post ranking.', false),
           analytics: lagConsumer('consumers.analytics', 'Writes per-minute like counts per post.', true),
           reconciler: obj(

@@ -94,7 +94,7 @@ export interface ReconcilerSpec {
 
 export interface ConsumersSpec {
   truthWriter: TruthWriterSpec;
-  notifier: LagScaledConsumer;
+  notifier: LagScaledConsumer & { windowSeconds: number; webhookSecretRef?: SecretKeyRef };
   feedRanker: LagScaledConsumer;
   analytics: LagScaledConsumer;
   reconciler: ReconcilerSpec;

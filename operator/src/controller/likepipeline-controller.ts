@@ -9,7 +9,7 @@ import {
 import { API_VERSION, GROUP, KIND, PLURAL, VERSION, type LikePipeline } from '../api/types.js';
 import { desiredState, referencedSecrets, type Observed } from '../desired/index.js';
 import { MANAGED_BY, names, objectKey, PIPELINE_LABEL } from '../desired/meta.js';
-import { apiMessage, type Applier } from '../kube/apply.js';
+import { apiMessage, isNamespaceTerminating, KubeApiError, type Applier } from '../kube/apply.js';
 import { ResilientInformer } from '../kube/informer.js';
 import { BUILTIN_OWNED, collectionPath, OPTIONAL_OWNED, type KindInfo } from '../kube/kinds.js';
 import type { Logger } from '../log.js';
@@ -215,6 +215,8 @@ export class LikePipelineController {
         await this.applier.apply(obj);
         appliedObjects.inc({ kind: obj.kind });
       } catch (err) {
+        // Its namespace is being deleted, and the LikePipeline with it: nothing to do, nothing to report.
+        if (isNamespaceTerminating(err)) return 'success';
         applyError ??= (err as Error).message;
         this.log.warn('apply failed', { key, err: (err as Error).message });
       }
@@ -223,7 +225,12 @@ export class LikePipelineController {
 
     const status = computeStatus(lp, this.lookup(namespace), problems, applyError, new Date());
     if (!sameStatus(lp.status, status)) {
-      await this.applier.applyStatus(lp, status);
+      try {
+        await this.applier.applyStatus(lp, status);
+      } catch (err) {
+        if (err instanceof KubeApiError && err.status === 404) return 'success'; // deleted meanwhile
+        throw err;
+      }
       await this.recordTransitions(lp, status);
     }
     if (applyError) throw new Error(applyError);

@@ -1,7 +1,7 @@
 import type { LagScaledConsumer, LikePipeline } from '../api/types.js';
 import type { Connections } from './connections.js';
 import { labels, names, objectMeta, selectorLabels, type Component, type KubeObject } from './meta.js';
-import { env, migrateInit, pipelinePodLabels, podSpecBase, roleContainer, type EnvVar } from './pod.js';
+import { env, migrateInit, pipelinePodLabels, podSpecBase, roleContainer, secretEnv, type EnvVar } from './pod.js';
 
 export type LagRole = 'truth-writer' | 'notifier' | 'feed-ranker' | 'analytics';
 export const LAG_ROLES: { role: LagRole; field: 'truthWriter' | 'notifier' | 'feedRanker' | 'analytics' }[] = [
@@ -40,8 +40,13 @@ export function consumerObjects(lp: LikePipeline, c: Connections, kinds: Autosca
       if (lp.spec.kafka.mode !== 'strimzi') init.push(ensureTopicInit(lp, c));
       init.push(migrateInit(lp, c));
     }
-    // Analytics writes its own tables; it must not wait for the truth-writer's pod to have migrated them.
-    if (role === 'analytics') init.push(migrateInit(lp, c));
+    if (role === 'notifier') {
+      const n = cs.notifier;
+      extraEnv.push(...env({ LIKEPIPE_NOTIFY_WINDOW_MS: n.windowSeconds * 1000 }));
+      if (n.webhookSecretRef) extraEnv.push(secretEnv('LIKEPIPE_NOTIFY_WEBHOOK_URL', n.webhookSecretRef));
+    }
+    // Analytics and the notifier writes its own tables; it must not wait for the truth-writer's pod to have migrated them.
+    if (role === 'analytics' || role === 'notifier') init.push(migrateInit(lp, c));
     out.push(consumerDeployment(lp, role, roleContainer(lp, role, extraEnv, c, { resources: spec.resources }), init));
     out.push(kinds.keda ? scaledObject(lp, role, spec, c) : lagHpa(lp, role, spec));
   }

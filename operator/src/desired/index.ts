@@ -44,6 +44,10 @@ export function referencedSecrets(lp: LikePipeline): SecretReference[] {
   const refs: SecretReference[] = [
     { ref: lp.spec.api.jwtSecretRef, field: 'spec.api.jwtSecretRef', condition: 'ApiReady' },
   ];
+  const hook = lp.spec.consumers.notifier.webhookSecretRef;
+  if (lp.spec.consumers.notifier.enabled && hook) {
+    refs.push({ ref: hook, field: 'spec.consumers.notifier.webhookSecretRef', condition: 'ConsumersReady' });
+  }
   if (lp.spec.postgres.mode === 'external' && lp.spec.postgres.external) {
     refs.push({
       ref: lp.spec.postgres.external.urlSecretRef,

@@ -20,6 +20,10 @@ export class KubeApiError extends Error {
   }
 }
 
+/** The API server refuses new objects in a namespace that is being deleted: the pipeline goes with it. */
+export const isNamespaceTerminating = (err: unknown) =>
+  err instanceof KubeApiError && err.status === 403 && err.message.includes('because it is being terminated');
+
 export function apiMessage(err: unknown): { status: number | undefined; message: string } {
   const e = err as { code?: number; body?: unknown; message?: string };
   let message = e.message ?? String(err);

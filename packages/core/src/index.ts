@@ -14,3 +14,4 @@ export * from './topic-plan.js';
 export * from './redis-cluster-nodes.js';
 export * from './redis-cluster-plan.js';
 export * from './minute-stats.js';
+export * from './notification-plan.js';

@@ -1,4 +1,10 @@
-import { NotFoundError, type LikeService, type PostService, type StatsService } from '@likepipe/core';
+import {
+  NotFoundError,
+  type LikeService,
+  type NotificationService,
+  type PostService,
+  type StatsService,
+} from '@likepipe/core';
 import express, { type Express, type Request, type Response } from 'express';
 import type pg from 'pg';
 import type { Logger } from '../observability/logger.js';
@@ -6,12 +12,14 @@ import { bearerAuth } from './auth.js';
 import { errorHandler } from './errors.js';
 import { requestMetrics } from './request-metrics.js';
 import { benchRouter } from './routes/bench.js';
+import { notificationsRouter } from './routes/notifications.js';
 import { postsRouter } from './routes/posts.js';
 
 export interface AppDeps {
   posts: PostService;
   likes: LikeService;
   stats: StatsService;
+  notifications: NotificationService;
   jwtSecret: string;
   log: Logger;
   isReady: () => { ready: boolean; reason?: string };
@@ -46,6 +54,7 @@ export function createApp(deps: AppDeps): Express {
   const auth = bearerAuth(deps.jwtSecret);
   const json = express.json({ limit: '16kb', strict: true });
   app.use('/api/posts', auth, json, postsRouter({ posts: deps.posts, likes: deps.likes, stats: deps.stats }));
+  app.use('/api/notifications', auth, notificationsRouter({ notifications: deps.notifications }));
   if (deps.benchPool) app.use('/bench', auth, json, benchRouter(deps.benchPool));
 
   app.use((req: Request, _res: Response, next) => {

@@ -176,3 +176,24 @@ export const analyticsBatchDuration = new client.Histogram({
   buckets: latencyBuckets,
   registers: [registry],
 });
+
+export const notifierEvents = new client.Counter({
+  name: 'likepipe_notifier_events_total',
+  help: 'Events the notifier read, by outcome: applied, or skipped as already applied (a redelivery).',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
+export const notifierBatches = new client.Counter({
+  name: 'likepipe_notifier_batches_total',
+  help: 'Partition batches written by the notifier (one transaction each), by outcome.',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
+export const notificationDeliveries = new client.Counter({
+  name: 'likepipe_notification_deliveries_total',
+  help: 'Pushes of closed notifications to the webhook, by outcome: delivered, failed, breaker_open.',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import {
   LikeService,
   LocalRateLimiter,
+  NotificationService,
   PostService,
   StatsService,
   systemClock,
@@ -17,6 +18,7 @@ import { KafkaEventLog } from '../kafka/event-log.js';
 import type { Logger } from '../observability/logger.js';
 import { degradedActions, registry } from '../observability/metrics.js';
 import { createPool } from '../postgres/pool.js';
+import { PgNotificationStore } from '../postgres/notification-store.js';
 import { PgStatsStore } from '../postgres/stats-store.js';
 import { PgTruth } from '../postgres/truth-reader.js';
 import { createRedisCluster, waitForReady } from '../redis/client.js';
@@ -136,6 +138,7 @@ async function runWorker(config: ApiConfig, log: Logger): Promise<void> {
   });
 
   const stats = new StatsService({ stats: new PgStatsStore(pool), posts: truth, clock: systemClock });
+  const notifications = new NotificationService({ notifications: new PgNotificationStore(pool), clock: systemClock });
 
   let kafkaConnected = false;
   let shuttingDown = false;
@@ -149,6 +152,7 @@ async function runWorker(config: ApiConfig, log: Logger): Promise<void> {
   const app = createApp({
     posts,
     stats,
+    notifications,
     likes,
     jwtSecret: config.LIKEPIPE_JWT_SECRET,
     log,
