@@ -8,7 +8,7 @@ import {
   installChart,
   kubectl,
   kubectlResult,
-  RELEASE,
+  operatorServiceAccount,
   uniqueName,
   type Obj,
 } from '../support/k8s.js';
@@ -46,18 +46,7 @@ describe('Helm chart', () => {
   });
 
   test('the installed operator gets least privilege: what it needs and nothing more', async () => {
-    const sa = (
-      await kubectl(
-        'get',
-        'deploy',
-        '-n',
-        'likepipe-system',
-        '-l',
-        `app.kubernetes.io/instance=${RELEASE}`,
-        '-o',
-        'jsonpath={.items[0].spec.template.spec.serviceAccountName}',
-      )
-    ).trim();
+    const sa = await operatorServiceAccount();
     const can = async (verb: string, resource: string) => {
       const [res, sub] = resource.split('/');
       const args = ['auth', 'can-i', verb, res!, '-n', ns, `--as=system:serviceaccount:likepipe-system:${sa}`];

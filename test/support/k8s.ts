@@ -192,11 +192,8 @@ export async function ownedObjects(
 export const condition = (lp: Obj | undefined, type: string): Obj | undefined =>
   (lp?.status?.conditions as Obj[] | undefined)?.find((c) => c.type === type);
 
-/**
- * A kubeconfig holding a token of the chart's operator ServiceAccount, so the operator under test has exactly
- * the RBAC the chart grants: a missing rule fails these tests instead of a user's cluster.
- */
-export async function operatorKubeconfig(): Promise<string> {
+/** The ServiceAccount the chart's operator Deployment runs as. */
+export async function operatorServiceAccount(): Promise<string> {
   const sa = (
     await kubectl(
       'get',
@@ -210,6 +207,15 @@ export async function operatorKubeconfig(): Promise<string> {
     )
   ).trim();
   if (!sa) throw new Error('the chart installed no operator Deployment with a ServiceAccount');
+  return sa;
+}
+
+/**
+ * A kubeconfig holding a token of the chart's operator ServiceAccount, so the operator under test has exactly
+ * the RBAC the chart grants: a missing rule fails these tests instead of a user's cluster.
+ */
+export async function operatorKubeconfig(): Promise<string> {
+  const sa = await operatorServiceAccount();
   const token = (await kubectl('create', 'token', sa, '-n', 'likepipe-system', '--duration=2h')).trim();
   const cluster = kc.getCurrentCluster()!;
   const file = `${STATE}/k8s/operator-sa.kubeconfig`;

@@ -6,7 +6,7 @@ import {
   type KubernetesListObject,
   type KubernetesObject,
 } from '@kubernetes/client-node';
-import { API_VERSION, GROUP, KIND, PLURAL, VERSION, type LikePipeline } from '../api/types.js';
+import { API_VERSION, KIND, PLURAL, type LikePipeline } from '../api/types.js';
 import { desiredState, referencedSecrets, type Observed } from '../desired/index.js';
 import { MANAGED_BY, names, objectKey, PIPELINE_LABEL } from '../desired/meta.js';
 import { apiMessage, isNamespaceTerminating, KubeApiError, type Applier } from '../kube/apply.js';
@@ -303,4 +303,3 @@ export class LikePipelineController {
   }
 }
 
-export const LIKEPIPELINE_GVR = { group: GROUP, version: VERSION, plural: PLURAL };
