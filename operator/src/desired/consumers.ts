@@ -147,8 +147,9 @@ function scaledObject(lp: LikePipeline, role: LagRole, spec: LagScaledConsumer, 
 }
 
 /**
- * Without KEDA: an HPA on the external metric `likepipe_kafka_consumer_lag{group}`, which a metrics adapter
- * (prometheus-adapter over a lag exporter) must serve. The HPA reports the missing metric in its conditions.
+ * Without KEDA: an HPA on the external metric `likepipe_kafka_consumer_lag{group,topic}`, which every consumer
+ * role exports on /metrics and a metrics adapter (prometheus-adapter) must serve to the HPA. Until one does,
+ * the HPA reports the missing metric in its conditions.
  */
 function lagHpa(lp: LikePipeline, role: LagRole, spec: LagScaledConsumer): KubeObject {
   const name = names(lp).role(role);

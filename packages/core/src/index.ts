@@ -15,3 +15,4 @@ export * from './redis-cluster-nodes.js';
 export * from './redis-cluster-plan.js';
 export * from './minute-stats.js';
 export * from './notification-plan.js';
+export * from './consumer-lag.js';

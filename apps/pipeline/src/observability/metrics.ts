@@ -197,3 +197,10 @@ export const notificationDeliveries = new client.Counter({
   labelNames: ['outcome'] as const,
   registers: [registry],
 });
+
+export const consumerLagGauge = new client.Gauge({
+  name: 'likepipe_kafka_consumer_lag',
+  help: "Events on the topic that the consumer role's group has not committed yet, summed over partitions.",
+  labelNames: ['group', 'topic'] as const,
+  registers: [registry],
+});

@@ -1,6 +1,7 @@
 import { parseLikeEvent, type LikeEvent } from '@likepipe/core';
 import type { AnalyticsConfig } from '../config.js';
 import { createKafka } from '../kafka/client.js';
+import { startLagReporter } from '../kafka/lag-reporter.js';
 import type { Logger } from '../observability/logger.js';
 import {
   analyticsBatchDuration,
@@ -87,6 +88,7 @@ export async function runAnalytics(config: AnalyticsConfig, log: Logger): Promis
       await heartbeat();
     },
   });
+  const lag = startLagReporter(kafka, ANALYTICS_GROUP, config.LIKEPIPE_KAFKA_TOPIC, 5_000, log);
   running = true;
   log.info('analytics running', { group: ANALYTICS_GROUP });
 
@@ -95,6 +97,7 @@ export async function runAnalytics(config: AnalyticsConfig, log: Logger): Promis
       running = false;
       // disconnect() waits for the batch in progress, so its transaction and offset commit complete.
       await consumer.disconnect();
+      await lag.stop();
       await pool.end();
       metrics.close();
       resolve();

@@ -1,6 +1,7 @@
 import { parseLikeEvent, type LikeEvent } from '@likepipe/core';
 import type { NotifierConfig } from '../config.js';
 import { createKafka } from '../kafka/client.js';
+import { startLagReporter } from '../kafka/lag-reporter.js';
 import type { Logger } from '../observability/logger.js';
 import { malformedEvents, notifierBatches, notifierEvents } from '../observability/metrics.js';
 import type { PartitionBatch } from '../postgres/consumer-progress.js';
@@ -88,6 +89,7 @@ export async function runNotifier(config: NotifierConfig, log: Logger): Promise<
     },
   });
   pusher?.start();
+  const lag = startLagReporter(kafka, NOTIFIER_GROUP, config.LIKEPIPE_KAFKA_TOPIC, 5_000, log);
   running = true;
   log.info('notifier running', {
     windowMs: config.LIKEPIPE_NOTIFY_WINDOW_MS,
@@ -99,6 +101,7 @@ export async function runNotifier(config: NotifierConfig, log: Logger): Promise<
       running = false;
       await pusher?.stop();
       await consumer.disconnect();
+      await lag.stop();
       await pool.end();
       metrics.close();
       resolve();

@@ -1,6 +1,7 @@
 import { parseLikeEvent, planTruthBatch, type LikeEvent } from '@likepipe/core';
 import type { TruthWriterConfig } from '../config.js';
 import { createKafka } from '../kafka/client.js';
+import { startLagReporter } from '../kafka/lag-reporter.js';
 import type { Logger } from '../observability/logger.js';
 import {
   malformedEvents,
@@ -90,6 +91,7 @@ export async function runTruthWriter(config: TruthWriterConfig, log: Logger): Pr
       await heartbeat();
     },
   });
+  const lag = startLagReporter(kafka, TRUTH_WRITER_GROUP, config.LIKEPIPE_KAFKA_TOPIC, 5_000, log);
   running = true;
   log.info('truth-writer running', {
     flushIntervalMs: config.LIKEPIPE_FLUSH_INTERVAL_MS,
@@ -101,6 +103,7 @@ export async function runTruthWriter(config: TruthWriterConfig, log: Logger): Pr
       running = false;
       // disconnect() waits for the batches in progress, so their flush and offset commit complete.
       await consumer.disconnect();
+      await lag.stop();
       await pool.end();
       metrics.close();
       resolve();
