@@ -1,17 +1,11 @@
-import { parseLikeEvent, type LikeEvent } from '@likepipe/core';
 import type { AnalyticsConfig } from '../config.js';
 import { createKafka } from '../kafka/client.js';
 import { startLagReporter } from '../kafka/lag-reporter.js';
+import { runOncePerOffsetConsumer } from '../kafka/once-per-offset-consumer.js';
 import type { Logger } from '../observability/logger.js';
-import {
-  analyticsBatchDuration,
-  analyticsBatches,
-  analyticsEvents,
-  malformedEvents,
-} from '../observability/metrics.js';
+import { analyticsBatchDuration, analyticsBatches, analyticsEvents } from '../observability/metrics.js';
 import { createPool } from '../postgres/pool.js';
-import { isRetriablePgError } from '../postgres/truth-store.js';
-import { PgStatsStore, type PartitionBatch } from '../postgres/stats-store.js';
+import { PgStatsStore } from '../postgres/stats-store.js';
 import { startMetricsServer } from './metrics-server.js';
 import { onShutdown } from './shutdown.js';
 
@@ -26,66 +20,28 @@ export async function runAnalytics(config: AnalyticsConfig, log: Logger): Promis
   const pool = createPool(config.DATABASE_URL, { max: 4, applicationName: 'likepipe-analytics' });
   const store = new PgStatsStore(pool);
   const kafka = createKafka(config.KAFKA_BROKERS, 'likepipe-analytics', log);
-  const consumer = kafka.consumer({
-    groupId: ANALYTICS_GROUP,
-    sessionTimeout: config.LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS,
-    heartbeatInterval: 3_000,
-    maxWaitTimeInMs: 250,
-  });
   let running = false;
-
-  const write = async (batch: PartitionBatch, isRunning: () => boolean): Promise<void> => {
-    for (let attempt = 1; ; attempt++) {
+  const metrics = await startMetricsServer(config.LIKEPIPE_METRICS_PORT, () => running);
+  const consumer = await runOncePerOffsetConsumer({
+    kafka,
+    group: ANALYTICS_GROUP,
+    topic: config.LIKEPIPE_KAFKA_TOPIC,
+    sessionTimeoutMs: config.LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS,
+    name: 'analytics',
+    log,
+    apply: async (batch) => {
       const end = analyticsBatchDuration.startTimer();
       try {
         const r = await store.apply(batch);
-        end();
         analyticsBatches.inc({ outcome: 'ok' });
         analyticsEvents.inc({ outcome: 'applied' }, r.applied);
         if (r.skipped > 0) analyticsEvents.inc({ outcome: 'skipped' }, r.skipped);
-        return;
       } catch (err) {
-        end();
         analyticsBatches.inc({ outcome: 'error' });
-        // Postgres down: keep the batch and retry; the Kafka offset stays put, so nothing is lost.
-        if (!isRunning()) throw err;
-        const delay = Math.min(200 * 2 ** Math.min(attempt, 6), 10_000);
-        log.warn('stats batch failed; retrying', {
-          attempt,
-          delayMs: delay,
-          retriable: isRetriablePgError(err),
-          err: err as Error,
-        });
-        await new Promise((r) => setTimeout(r, delay));
+        throw err;
+      } finally {
+        end();
       }
-    }
-  };
-
-  const metrics = await startMetricsServer(config.LIKEPIPE_METRICS_PORT, () => running);
-  await consumer.connect();
-  await consumer.subscribe({ topic: config.LIKEPIPE_KAFKA_TOPIC, fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: 4,
-    eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
-      if (batch.messages.length === 0) return;
-      const records = batch.messages.map((m) => {
-        let event: LikeEvent | null = null;
-        try {
-          event = parseLikeEvent(m.value);
-        } catch (err) {
-          malformedEvents.inc({ consumer: 'analytics' });
-          log.warn('skipping malformed record', { partition: batch.partition, offset: m.offset, err: err as Error });
-        }
-        return { offset: BigInt(m.offset), event };
-      });
-      if (!isRunning() || isStale()) return;
-      await write({ group: ANALYTICS_GROUP, topic: batch.topic, partition: batch.partition, records }, isRunning);
-      resolveOffset(batch.lastOffset());
-      const next = (BigInt(batch.lastOffset()) + 1n).toString();
-      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
-      await heartbeat();
     },
   });
   const lag = startLagReporter(kafka, ANALYTICS_GROUP, config.LIKEPIPE_KAFKA_TOPIC, 5_000, log);

@@ -1,10 +1,9 @@
-import { parseLikeEvent, type LikeEvent } from '@likepipe/core';
 import type { NotifierConfig } from '../config.js';
 import { createKafka } from '../kafka/client.js';
 import { startLagReporter } from '../kafka/lag-reporter.js';
+import { runOncePerOffsetConsumer } from '../kafka/once-per-offset-consumer.js';
 import type { Logger } from '../observability/logger.js';
-import { malformedEvents, notifierBatches, notifierEvents } from '../observability/metrics.js';
-import type { PartitionBatch } from '../postgres/consumer-progress.js';
+import { notifierBatches, notifierEvents } from '../observability/metrics.js';
 import { PgNotificationStore } from '../postgres/notification-store.js';
 import { createPool } from '../postgres/pool.js';
 import { startMetricsServer } from './metrics-server.js';
@@ -22,12 +21,6 @@ export async function runNotifier(config: NotifierConfig, log: Logger): Promise<
   const pool = createPool(config.DATABASE_URL, { max: 4, applicationName: 'likepipe-notifier' });
   const store = new PgNotificationStore(pool);
   const kafka = createKafka(config.KAFKA_BROKERS, 'likepipe-notifier', log);
-  const consumer = kafka.consumer({
-    groupId: NOTIFIER_GROUP,
-    sessionTimeout: config.LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS,
-    heartbeatInterval: 3_000,
-    maxWaitTimeInMs: 250,
-  });
   const pusher = config.LIKEPIPE_NOTIFY_WEBHOOK_URL
     ? new NotificationPusher(
         store,
@@ -42,50 +35,24 @@ export async function runNotifier(config: NotifierConfig, log: Logger): Promise<
       )
     : undefined;
   let running = false;
-
-  const write = async (batch: PartitionBatch, isRunning: () => boolean): Promise<void> => {
-    for (let attempt = 1; ; attempt++) {
+  const metrics = await startMetricsServer(config.LIKEPIPE_METRICS_PORT, () => running);
+  const consumer = await runOncePerOffsetConsumer({
+    kafka,
+    group: NOTIFIER_GROUP,
+    topic: config.LIKEPIPE_KAFKA_TOPIC,
+    sessionTimeoutMs: config.LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS,
+    name: 'notifier',
+    log,
+    apply: async (batch) => {
       try {
         const r = await store.apply(batch, config.LIKEPIPE_NOTIFY_WINDOW_MS);
         notifierBatches.inc({ outcome: 'ok' });
         notifierEvents.inc({ outcome: 'applied' }, r.applied);
         if (r.skipped > 0) notifierEvents.inc({ outcome: 'skipped' }, r.skipped);
-        return;
       } catch (err) {
         notifierBatches.inc({ outcome: 'error' });
-        if (!isRunning()) throw err;
-        const delay = Math.min(200 * 2 ** Math.min(attempt, 6), 10_000);
-        log.warn('notification batch failed; retrying', { attempt, delayMs: delay, err: err as Error });
-        await new Promise((r) => setTimeout(r, delay));
+        throw err;
       }
-    }
-  };
-
-  const metrics = await startMetricsServer(config.LIKEPIPE_METRICS_PORT, () => running);
-  await consumer.connect();
-  await consumer.subscribe({ topic: config.LIKEPIPE_KAFKA_TOPIC, fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: 4,
-    eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
-      if (batch.messages.length === 0) return;
-      const records = batch.messages.map((m) => {
-        let event: LikeEvent | null = null;
-        try {
-          event = parseLikeEvent(m.value);
-        } catch (err) {
-          malformedEvents.inc({ consumer: 'notifier' });
-          log.warn('skipping malformed record', { partition: batch.partition, offset: m.offset, err: err as Error });
-        }
-        return { offset: BigInt(m.offset), event };
-      });
-      if (!isRunning() || isStale()) return;
-      await write({ group: NOTIFIER_GROUP, topic: batch.topic, partition: batch.partition, records }, isRunning);
-      resolveOffset(batch.lastOffset());
-      const next = (BigInt(batch.lastOffset()) + 1n).toString();
-      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
-      await heartbeat();
     },
   });
   pusher?.start();
