@@ -2,16 +2,21 @@
 # `npm test`: every test. Brings up one private stack (own state dir and ports, so a developer's `npm run up`
 # is left alone), runs the unit and integration suites against it in one jest run, and tears it down.
 # Extra arguments go to jest, e.g. `npm test -- -t idempotency`.
+#   LIKEPIPE_TEST_OFFSET=300  shift every port by 300 instead of 100 (a second checkout testing side by side)
+#   LIKEPIPE_TEST_K8S=false   no control plane (quicker loops on suites that do not need it; k8s suites fail)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/lib/private-stack.sh"
-private_stack test 100
+OFFSET=${LIKEPIPE_TEST_OFFSET:-100}
+WITH_K8S=${LIKEPIPE_TEST_K8S:-true}
+export LIKEPIPE_TEST_OFFSET=$OFFSET
+private_stack test "$OFFSET"
 # Faster loops than production so failure-and-repair tests finish in seconds; same code paths.
 export LIKEPIPE_RECONCILE_INTERVAL_MS=1000 LIKEPIPE_FLUSH_INTERVAL_MS=500 LIKEPIPE_API_WORKERS=2
 export LIKEPIPE_BENCH_ENDPOINTS=false LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS=6000
 # Notifications coalesce over 2 s and push to a webhook the notifier test serves only while it runs: the rest
 # of the time the push service is dead, which must never hold up the notifier.
-export LIKEPIPE_NOTIFY_WINDOW_MS=2000 LIKEPIPE_NOTIFY_WEBHOOK_URL=http://127.0.0.1:8199/hook
+export LIKEPIPE_NOTIFY_WINDOW_MS=2000 LIKEPIPE_NOTIFY_WEBHOOK_URL=http://127.0.0.1:$((8099 + OFFSET))/hook
 export LIKEPIPE_NOTIFY_RETRY_BASE_MS=200 LIKEPIPE_NOTIFY_RETRY_MAX_MS=1000 LIKEPIPE_NOTIFY_PUSH_INTERVAL_MS=200
 
 # Static checks first: they fail in seconds, before a stack is started.
@@ -28,20 +33,25 @@ mkdir -p "$LIKEPIPE_STATE"
 trap 'bash "$ROOT/scripts/down.sh" >/dev/null 2>&1 || true; bash "$K8S" stop >/dev/null 2>&1 || true' EXIT
 # The Kubernetes binaries build from source on a cold machine (about 9 minutes, then cached by version): do
 # that while the local stack comes up, then start one control plane that every operator test shares.
-bash "$K8S" install >"$LIKEPIPE_STATE/k8s-install.log" 2>&1 &
-k8s_install=$!
-bash "$ROOT/scripts/up.sh"
-if ! wait "$k8s_install"; then
-  tail -n 40 "$LIKEPIPE_STATE/k8s-install.log" >&2
-  echo "building the Kubernetes control plane failed (log: $LIKEPIPE_STATE/k8s-install.log)" >&2
-  exit 1
+if [ "$WITH_K8S" != false ]; then
+  bash "$K8S" install >"$LIKEPIPE_STATE/k8s-install.log" 2>&1 &
+  k8s_install=$!
 fi
-bash "$K8S" start
-eval "$(bash "$K8S" env)"
-export KUBECONFIG
+bash "$ROOT/scripts/up.sh"
+if [ "$WITH_K8S" != false ]; then
+  if ! wait "$k8s_install"; then
+    tail -n 40 "$LIKEPIPE_STATE/k8s-install.log" >&2
+    echo "building the Kubernetes control plane failed (log: $LIKEPIPE_STATE/k8s-install.log)" >&2
+    exit 1
+  fi
+  bash "$K8S" start
+  eval "$(bash "$K8S" env)"
+  export KUBECONFIG
+fi
 # A second, separate API process: cross-replica idempotency and rate-limit tests target it.
-bash "$ROOT/scripts/stack/app.sh" start like-api-b like-api LIKEPIPE_API_PORT=8181 LIKEPIPE_API_WORKERS=1
-export LIKEPIPE_API_URL_B=http://127.0.0.1:8181
+export LIKEPIPE_API_B_PORT=$((8081 + OFFSET))
+bash "$ROOT/scripts/stack/app.sh" start like-api-b like-api LIKEPIPE_API_PORT=$LIKEPIPE_API_B_PORT LIKEPIPE_API_WORKERS=1
+export LIKEPIPE_API_URL_B=http://127.0.0.1:$LIKEPIPE_API_B_PORT
 
 cd "$ROOT"
 export LIKEPIPE_ENV_FILE="$LIKEPIPE_STATE/local.env"

@@ -182,7 +182,14 @@ describe('graceful shutdown', () => {
       expect(t.rows).toBe(ackedUsers.length);
       await expectConverged(postId, ackedUsers.length);
     } finally {
-      await stack('app', 'start', 'like-api-b', 'like-api', 'LIKEPIPE_API_PORT=8181', 'LIKEPIPE_API_WORKERS=1');
+      await stack(
+        'app',
+        'start',
+        'like-api-b',
+        'like-api',
+        `LIKEPIPE_API_PORT=${process.env.LIKEPIPE_API_B_PORT ?? 8181}`,
+        'LIKEPIPE_API_WORKERS=1',
+      );
     }
   });
 });

@@ -4,7 +4,7 @@ import { PgNotificationStore } from '@likepipe/pipeline/postgres/notification-st
 import { call, closeClients, createPost, db, like, uid, unlike, waitFor, waitHealthy } from '../support/stack.js';
 
 /**
- * The notifier on the real stack. scripts/test.sh runs it with 2 s windows and a webhook on 127.0.0.1:8199
+ * The notifier on the real stack. scripts/test.sh runs it with 2 s windows and a webhook (127.0.0.1:8199 by default)
  * that nobody serves except the last test here: for the rest of the suite the push service is dead.
  */
 const WINDOW_MS = Number(process.env.LIKEPIPE_NOTIFY_WINDOW_MS ?? 2000);

@@ -241,7 +241,8 @@ export async function operatorKubeconfig(): Promise<string> {
   return file;
 }
 
-let nextPort = 18_400;
+// 18400 under the default offset; a side-by-side run (LIKEPIPE_TEST_OFFSET) gets its own range.
+let nextPort = 18_300 + Number(process.env.LIKEPIPE_TEST_OFFSET ?? 100);
 
 /** An operator process run from the built dist with the test kubeconfig; stop() sends SIGTERM or SIGKILL. */
 export class OperatorProcess {
