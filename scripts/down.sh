@@ -10,6 +10,7 @@ stop_pid truth-writer 40
 stop_pid reconciler 20
 stop_pid analytics 40
 stop_pid notifier 40
+stop_pid feed-ranker 40
 bash "$S/kafka.sh" stop
 bash "$S/postgres.sh" stop
 bash "$S/redis.sh" stop

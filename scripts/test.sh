@@ -17,6 +17,8 @@ export LIKEPIPE_BENCH_ENDPOINTS=false LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS=6000
 # Notifications coalesce over 2 s and push to a webhook the notifier test serves only while it runs: the rest
 # of the time the push service is dead, which must never hold up the notifier.
 export LIKEPIPE_NOTIFY_WINDOW_MS=2000 LIKEPIPE_NOTIFY_WEBHOOK_URL=http://127.0.0.1:$((8099 + OFFSET))/hook
+# The feed's candidate snapshot refreshes every 300 ms and API processes reuse it for 100 ms.
+export LIKEPIPE_FEED_REFRESH_MS=300 LIKEPIPE_FEED_CACHE_MS=100
 export LIKEPIPE_NOTIFY_RETRY_BASE_MS=200 LIKEPIPE_NOTIFY_RETRY_MAX_MS=1000 LIKEPIPE_NOTIFY_PUSH_INTERVAL_MS=200
 
 # Static checks first: they fail in seconds, before a stack is started.

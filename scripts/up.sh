@@ -51,6 +51,7 @@ bash "$S/app.sh" start truth-writer truth-writer
 bash "$S/app.sh" start reconciler reconciler
 bash "$S/app.sh" start analytics analytics
 bash "$S/app.sh" start notifier notifier
+bash "$S/app.sh" start feed-ranker feed-ranker
 bash "$S/app.sh" start like-api like-api
 
 cat >&2 <<MSG
@@ -60,6 +61,7 @@ cat >&2 <<MSG
   reconciler    http://127.0.0.1:$RECONCILER_METRICS_PORT/metrics
   analytics     http://127.0.0.1:$ANALYTICS_METRICS_PORT/metrics
   notifier      http://127.0.0.1:$NOTIFIER_METRICS_PORT/metrics
+  feed-ranker   http://127.0.0.1:$FEED_RANKER_METRICS_PORT/metrics
   Redis Cluster $redis_nodes
   Kafka         127.0.0.1:$KAFKA_PORT (topic ${LIKEPIPE_KAFKA_TOPIC:-like-events})
   Postgres      127.0.0.1:$PG_PORT (URL in $ENV_FILE)

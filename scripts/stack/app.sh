@@ -4,7 +4,7 @@
 #   app.sh stop NAME                         SIGTERM: drain, flush, commit; waits for exit
 #   app.sh kill NAME                         SIGKILL (crash tests)
 #   app.sh status NAME                       exit 0 when running
-# NAME is the pid/log name (like-api, truth-writer, reconciler, analytics, notifier, or e.g. like-api-b for a second API).
+# NAME is the pid/log name (like-api, truth-writer, reconciler, analytics, notifier, feed-ranker, or e.g. like-api-b for a second API).
 # The environment comes from .likepipe/local.env plus the caller's environment plus VAR=value arguments.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 source "$LIKEPIPE_ROOT/scripts/lib/use-node.sh"
@@ -21,6 +21,7 @@ ready_url() {
     reconciler) echo "http://127.0.0.1:${LIKEPIPE_METRICS_PORT:-$RECONCILER_METRICS_PORT}/healthz" ;;
     analytics) echo "http://127.0.0.1:${LIKEPIPE_METRICS_PORT:-$ANALYTICS_METRICS_PORT}/readyz" ;;
     notifier) echo "http://127.0.0.1:${LIKEPIPE_METRICS_PORT:-$NOTIFIER_METRICS_PORT}/readyz" ;;
+    feed-ranker) echo "http://127.0.0.1:${LIKEPIPE_METRICS_PORT:-$FEED_RANKER_METRICS_PORT}/readyz" ;;
     *) die "unknown role $role" ;;
   esac
 }
@@ -39,6 +40,7 @@ start() {
       reconciler) export LIKEPIPE_METRICS_PORT="${LIKEPIPE_METRICS_PORT:-$RECONCILER_METRICS_PORT}" ;;
       analytics) export LIKEPIPE_METRICS_PORT="${LIKEPIPE_METRICS_PORT:-$ANALYTICS_METRICS_PORT}" ;;
       notifier) export LIKEPIPE_METRICS_PORT="${LIKEPIPE_METRICS_PORT:-$NOTIFIER_METRICS_PORT}" ;;
+      feed-ranker) export LIKEPIPE_METRICS_PORT="${LIKEPIPE_METRICS_PORT:-$FEED_RANKER_METRICS_PORT}" ;;
       like-api) export LIKEPIPE_API_PORT="${LIKEPIPE_API_PORT:-$API_PORT}" ;;
     esac
     for kv in "$@"; do export "${kv?}"; done

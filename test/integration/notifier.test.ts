@@ -102,6 +102,39 @@ describe('notifier', () => {
     expect(rows.filter((r) => r.postId === postId).map((r) => r.likers)).toEqual([['x', 'y']]);
   });
 
+  it('lists likers newest first by when they liked, whatever order the partitions are read in (real Postgres)', async () => {
+    const store = new PgNotificationStore(db);
+    const author = uid('author');
+    const postId = await createPost(author);
+    const group = uid('test-group');
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    const event = (userId: string, second: number, type: 'like' | 'unlike' = 'like'): LikeEvent => ({
+      v: 1,
+      id: uid('e'),
+      type,
+      postId,
+      userId,
+      at: new Date(minute + second * 1000).toISOString(),
+      redisBypassed: false,
+      changed: true,
+    });
+    const batch = (partition: number, events: LikeEvent[]) => ({
+      group,
+      topic: 'like-events',
+      partition,
+      records: events.map((event, i) => ({ offset: BigInt(i), event })),
+    });
+    // The newest like is read first, from another partition than the older ones.
+    await store.apply(batch(1, [event('late', 30)]), 60_000);
+    await store.apply(batch(2, [event('early', 10), event('middle', 20)]), 60_000);
+    const likers = async () =>
+      (await store.forRecipient(author, 10)).filter((r) => r.postId === postId).map((r) => r.likers);
+    expect(await likers()).toEqual([['late', 'middle', 'early']]);
+    // An unlike takes its liker out and leaves the others' order alone.
+    await store.apply(batch(3, [event('middle', 40, 'unlike')]), 60_000);
+    expect(await likers()).toEqual([['late', 'early']]);
+  });
+
   it('pushes each closed notification to the webhook once, after retries, without holding up the consumer', async () => {
     const author = uid('author');
     const postId = await createPost(author);

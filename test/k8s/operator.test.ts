@@ -77,14 +77,16 @@ describe('operator: the small example end to end', () => {
 
     const owned = await ownedObjects(ns, NAME);
     const expected = [
-      ...['api', 'truth-writer', 'notifier', 'analytics', 'reconciler', 'redis-keeper'].map(
+      ...['api', 'truth-writer', 'notifier', 'feed-ranker', 'analytics', 'reconciler', 'redis-keeper'].map(
         (r) => `Deployment/${NAME}-${r}`,
       ),
       ...['redis', 'kafka', 'postgres'].map((r) => `StatefulSet/${NAME}-${r}`),
       ...['api', 'redis', 'kafka', 'postgres', 'metrics'].map((r) => `Service/${NAME}-${r}`),
       `ConfigMap/${NAME}-redis-config`,
       `Secret/${NAME}-postgres`,
-      ...['api', 'truth-writer', 'notifier', 'analytics'].map((r) => `HorizontalPodAutoscaler/${NAME}-${r}`),
+      ...['api', 'truth-writer', 'notifier', 'feed-ranker', 'analytics'].map(
+        (r) => `HorizontalPodAutoscaler/${NAME}-${r}`,
+      ),
       ...['api', 'redis', 'kafka', 'postgres'].map((r) => `PodDisruptionBudget/${NAME}-${r}`),
       ...['redis', 'kafka', 'postgres'].map((r) => `NetworkPolicy/${NAME}-${r}-ingress`),
     ];

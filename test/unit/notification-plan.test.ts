@@ -35,11 +35,11 @@ describe('notifications (pure)', () => {
         w,
       ),
     ).toEqual([
-      { postId: 'p', windowStart: '2026-03-01T10:00:00.000Z', userId: 'a', liked: true },
-      { postId: 'p', windowStart: '2026-03-01T10:00:00.000Z', userId: 'b', liked: false },
-      { postId: 'p', windowStart: '2026-03-01T10:01:00.000Z', userId: 'c', liked: true },
-      { postId: 'p', windowStart: '2026-03-01T10:01:00.000Z', userId: 'a', liked: false },
-      { postId: 'p', windowStart: '2026-03-01T10:00:00.000Z', userId: 'd', liked: true },
+      { postId: 'p', windowStart: '2026-03-01T10:00:00.000Z', userId: 'a', liked: true, at: '2026-03-01T10:00:01Z' },
+      { postId: 'p', windowStart: '2026-03-01T10:00:00.000Z', userId: 'b', liked: false, at: '2026-03-01T10:00:04Z' },
+      { postId: 'p', windowStart: '2026-03-01T10:01:00.000Z', userId: 'c', liked: true, at: '2026-03-01T10:01:00Z' },
+      { postId: 'p', windowStart: '2026-03-01T10:01:00.000Z', userId: 'a', liked: false, at: '2026-03-01T10:01:30Z' },
+      { postId: 'p', windowStart: '2026-03-01T10:00:00.000Z', userId: 'd', liked: true, at: '2026-03-01T10:00:05Z' },
     ]);
     expect(windowStartOf('2026-03-01T10:00:01.999Z', 2000)).toBe('2026-03-01T10:00:00.000Z');
   });

@@ -7,6 +7,11 @@
 --   none
 UPDATE notifications AS n
 SET likers = ARRAY(SELECT u FROM unnest(n.likers) WITH ORDINALITY AS t (u, ord) WHERE u <> ALL (r.users) ORDER BY ord),
+    -- liked_at runs parallel to likers (shorter for rows older than it: those have no times to keep).
+    liked_at = ARRAY(
+      SELECT at FROM unnest(n.likers, n.liked_at) WITH ORDINALITY AS t (u, at, ord)
+      WHERE u <> ALL (r.users) AND at IS NOT NULL ORDER BY ord
+    ),
     updated_at = now()
 FROM (
   SELECT post_id, window_start, array_agg(user_id) AS users

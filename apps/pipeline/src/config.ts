@@ -39,6 +39,9 @@ const common = {
   LIKEPIPE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 };
 
+/** Worker roles' /metrics, /healthz, /readyz: loopback on a laptop, 0.0.0.0 in a pod (the operator sets it). */
+const metricsHost = z.string().min(1).default('127.0.0.1');
+
 const apiSchema = z.object({
   ...common,
   LIKEPIPE_JWT_SECRET: z.string().min(32, 'must be at least 32 characters (HS256 key)'),
@@ -54,6 +57,12 @@ const apiSchema = z.object({
   LIKEPIPE_PRODUCER_TIMEOUT_MS: int(5_000, 100, 120_000),
   LIKEPIPE_REDIS_TIMEOUT_MS: int(1_000, 10, 60_000),
   LIKEPIPE_BENCH_ENDPOINTS: bool(false),
+  /** How long each API process reuses the feed-ranker's candidate snapshot before reading Redis again. */
+  LIKEPIPE_FEED_CACHE_MS: int(1_000, 0, 60_000),
+  /** GET /api/posts/{id}/count: how long a count is served from memory, and how many posts are held. */
+  LIKEPIPE_COUNT_CACHE_TTL_MS: int(500, 1, 60_000),
+  LIKEPIPE_COUNT_CACHE_MAX: int(100_000, 1, 10_000_000),
+  LIKEPIPE_FEED_RECENCY_HALF_LIFE_MS: int(6 * 3_600_000, 60_000, 30 * 86_400_000),
 });
 
 const truthWriterSchema = z.object({
@@ -62,18 +71,21 @@ const truthWriterSchema = z.object({
   LIKEPIPE_BATCH_SIZE: int(5_000, 1, 1_000_000),
   LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS: int(30_000, 6_000, 300_000),
   LIKEPIPE_METRICS_PORT: int(9464, 0, 65535),
+  LIKEPIPE_METRICS_HOST: metricsHost,
 });
 
 const analyticsSchema = z.object({
   ...common,
   LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS: int(30_000, 6_000, 300_000),
   LIKEPIPE_METRICS_PORT: int(9467, 0, 65535),
+  LIKEPIPE_METRICS_HOST: metricsHost,
 });
 
 const notifierSchema = z.object({
   ...common,
   LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS: int(30_000, 6_000, 300_000),
   LIKEPIPE_METRICS_PORT: int(9468, 0, 65535),
+  LIKEPIPE_METRICS_HOST: metricsHost,
   /** Likes of one post within this window become one notification. */
   LIKEPIPE_NOTIFY_WINDOW_MS: int(60_000, 1_000, 86_400_000),
   LIKEPIPE_NOTIFY_WEBHOOK_URL: z
@@ -87,11 +99,24 @@ const notifierSchema = z.object({
   LIKEPIPE_NOTIFY_RETRY_MAX_MS: int(300_000, 10, 86_400_000),
 });
 
+const feedRankerSchema = z.object({
+  ...common,
+  LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS: int(30_000, 6_000, 300_000),
+  LIKEPIPE_METRICS_PORT: int(9469, 0, 65535),
+  LIKEPIPE_METRICS_HOST: metricsHost,
+  /** How often the candidate snapshot is recomputed and published. */
+  LIKEPIPE_FEED_REFRESH_MS: int(2_000, 100, 600_000),
+  /** The candidate set's bounds: this many hottest posts by velocity plus this many newest posts. */
+  LIKEPIPE_FEED_HOT_CANDIDATES: int(500, 1, 100_000),
+  LIKEPIPE_FEED_NEW_CANDIDATES: int(200, 0, 100_000),
+});
+
 const reconcilerSchema = z.object({
   ...common,
   LIKEPIPE_RECONCILE_INTERVAL_MS: int(5_000, 100, 3_600_000),
   LIKEPIPE_RECONCILE_SWEEP_SIZE: int(500, 1, 100_000),
   LIKEPIPE_METRICS_PORT: int(9465, 0, 65535),
+  LIKEPIPE_METRICS_HOST: metricsHost,
 });
 
 const migrateSchema = z.object({ DATABASE_URL: common.DATABASE_URL });
@@ -133,6 +158,7 @@ const redisKeeperSchema = z
     LIKEPIPE_KEEPER_ONCE: bool(false),
     LIKEPIPE_KEEPER_FORGET_AFTER_PASSES: int(3, 0, 1_000),
     LIKEPIPE_METRICS_PORT: int(9466, 0, 65535),
+    LIKEPIPE_METRICS_HOST: metricsHost,
   })
   .superRefine((c, ctx) => {
     const expected = c.LIKEPIPE_REDIS_SHARDS * (1 + c.LIKEPIPE_REDIS_REPLICAS_PER_SHARD);
@@ -166,6 +192,7 @@ export const loadTruthWriterConfig = (env = process.env) => parse(truthWriterSch
 export const loadReconcilerConfig = (env = process.env) => parse(reconcilerSchema, env);
 export const loadAnalyticsConfig = (env = process.env) => parse(analyticsSchema, env);
 export const loadNotifierConfig = (env = process.env) => parse(notifierSchema, env);
+export const loadFeedRankerConfig = (env = process.env) => parse(feedRankerSchema, env);
 export const loadMigrateConfig = (env = process.env) => parse(migrateSchema, env);
 export const loadEnsureTopicConfig = (env = process.env) => parse(ensureTopicSchema, env);
 export const loadRedisKeeperConfig = (env = process.env) => parse(redisKeeperSchema, env);
@@ -175,5 +202,6 @@ export type TruthWriterConfig = ReturnType<typeof loadTruthWriterConfig>;
 export type ReconcilerConfig = ReturnType<typeof loadReconcilerConfig>;
 export type AnalyticsConfig = ReturnType<typeof loadAnalyticsConfig>;
 export type NotifierConfig = ReturnType<typeof loadNotifierConfig>;
+export type FeedRankerConfig = ReturnType<typeof loadFeedRankerConfig>;
 export type EnsureTopicConfig = ReturnType<typeof loadEnsureTopicConfig>;
 export type RedisKeeperConfig = ReturnType<typeof loadRedisKeeperConfig>;

@@ -4,6 +4,7 @@ import {
   loadAnalyticsConfig,
   loadApiConfig,
   loadEnsureTopicConfig,
+  loadFeedRankerConfig,
   loadMigrateConfig,
   loadNotifierConfig,
   loadReconcilerConfig,
@@ -14,6 +15,7 @@ import { createLogger } from './observability/logger.js';
 import { migrateUp } from './postgres/migrate.js';
 import { EnsureTopicError, runEnsureTopic } from './roles/ensure-topic.js';
 import { runAnalytics } from './roles/analytics.js';
+import { runFeedRanker } from './roles/feed-ranker.js';
 import { runLikeApi } from './roles/like-api.js';
 import { runNotifier } from './roles/notifier.js';
 import { runReconciler } from './roles/reconciler.js';
@@ -45,6 +47,10 @@ const ROLES = {
   notifier: async () => {
     const c = loadNotifierConfig();
     await runNotifier(c, createLogger('notifier', c.LIKEPIPE_LOG_LEVEL));
+  },
+  'feed-ranker': async () => {
+    const c = loadFeedRankerConfig();
+    await runFeedRanker(c, createLogger('feed-ranker', c.LIKEPIPE_LOG_LEVEL));
   },
   reconciler: async () => {
     const c = loadReconcilerConfig();

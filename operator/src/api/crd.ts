@@ -325,7 +325,21 @@ export const specSchema: Schema = expandDefaults(
               'url',
             ),
           }),
-          feedRanker: lagConsumer('consumers.feedRanker', 'Keeps like velocity and the hot-post ranking.', false),
+          feedRanker: lagConsumer(
+            'consumers.feedRanker',
+            'Keeps like velocity and publishes the feed candidates GET /api/feed ranks.',
+            true,
+            {
+              refreshMs: int('Milliseconds between candidate snapshots.', 100, 600_000, 2000),
+              hotCandidates: int(
+                'Hottest posts (by likes in the last 10 minutes) kept as candidates.',
+                1,
+                100_000,
+                500,
+              ),
+              newCandidates: int('Newest posts kept as candidates, liked or not.', 0, 100_000, 200),
+            },
+          ),
           analytics: lagConsumer('consumers.analytics', 'Writes per-minute like counts per post.', true),
           reconciler: obj(
             'Repairs Redis counts from Postgres. Polls Postgres rather than Kafka, so it does not scale on lag.',

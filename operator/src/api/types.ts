@@ -95,7 +95,7 @@ export interface ReconcilerSpec {
 export interface ConsumersSpec {
   truthWriter: TruthWriterSpec;
   notifier: LagScaledConsumer & { windowSeconds: number; webhookSecretRef?: SecretKeyRef };
-  feedRanker: LagScaledConsumer;
+  feedRanker: LagScaledConsumer & { refreshMs: number; hotCandidates: number; newCandidates: number };
   analytics: LagScaledConsumer;
   reconciler: ReconcilerSpec;
 }

@@ -45,8 +45,19 @@ export function consumerObjects(lp: LikePipeline, c: Connections, kinds: Autosca
       extraEnv.push(...env({ LIKEPIPE_NOTIFY_WINDOW_MS: n.windowSeconds * 1000 }));
       if (n.webhookSecretRef) extraEnv.push(secretEnv('LIKEPIPE_NOTIFY_WEBHOOK_URL', n.webhookSecretRef));
     }
-    // Analytics and the notifier writes its own tables; it must not wait for the truth-writer's pod to have migrated them.
-    if (role === 'analytics' || role === 'notifier') init.push(migrateInit(lp, c));
+    if (role === 'feed-ranker') {
+      const f = cs.feedRanker;
+      extraEnv.push(
+        ...env({
+          LIKEPIPE_FEED_REFRESH_MS: f.refreshMs,
+          LIKEPIPE_FEED_HOT_CANDIDATES: f.hotCandidates,
+          LIKEPIPE_FEED_NEW_CANDIDATES: f.newCandidates,
+        }),
+      );
+    }
+    // Every role but the truth-writer writes tables of its own: it must not wait for the truth-writer's pod to
+    // have migrated them.
+    if (role !== 'truth-writer') init.push(migrateInit(lp, c));
     out.push(consumerDeployment(lp, role, roleContainer(lp, role, extraEnv, c, { resources: spec.resources }), init));
     out.push(kinds.keda ? scaledObject(lp, role, spec, c) : lagHpa(lp, role, spec));
   }

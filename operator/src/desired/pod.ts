@@ -76,7 +76,11 @@ export function roleContainer(
     image: opts.image ?? lp.spec.image,
     imagePullPolicy: lp.spec.imagePullPolicy,
     args: [role],
-    env: [...dataEnv(lp, c), ...(metricsPort ? env({ LIKEPIPE_METRICS_PORT: METRICS_PORT }) : []), ...extraEnv],
+    env: [
+      ...dataEnv(lp, c),
+      ...(metricsPort ? env({ LIKEPIPE_METRICS_PORT: METRICS_PORT, LIKEPIPE_METRICS_HOST: '0.0.0.0' }) : []),
+      ...extraEnv,
+    ],
     ports: opts.ports ?? [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
     resources: resourcesOr(opts.resources, {
       requests: { cpu: '100m', memory: '128Mi' },

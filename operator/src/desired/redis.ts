@@ -137,6 +137,7 @@ function redisKeeper(lp: LikePipeline): KubeObject {
                 LIKEPIPE_REDIS_SHARDS: r.shards,
                 LIKEPIPE_REDIS_REPLICAS_PER_SHARD: r.replicasPerShard,
                 LIKEPIPE_METRICS_PORT: 9464,
+                LIKEPIPE_METRICS_HOST: '0.0.0.0',
               }),
               ports: [{ name: 'metrics', containerPort: 9464, protocol: 'TCP' }],
               resources: { requests: { cpu: '20m', memory: '64Mi' }, limits: { memory: '256Mi' } },

@@ -16,3 +16,4 @@ export * from './redis-cluster-plan.js';
 export * from './minute-stats.js';
 export * from './notification-plan.js';
 export * from './consumer-lag.js';
+export * from './feed/index.js';

@@ -51,6 +51,8 @@ export interface LikeServiceDeps {
   options: LikeServiceOptions;
   /** Notified when a request takes the degraded path; the HTTP shell counts it. */
   onDegraded?: (reason: string) => void;
+  /** The post's count as Redis answered a like or unlike this process made durable. */
+  onCount?: (postId: string, likeCount: number) => void;
   onWarn?: (msg: string, err: unknown) => void;
 }
 
@@ -123,6 +125,7 @@ export class LikeService {
       });
     }
 
+    this.deps.onCount?.(cmd.postId, applied.likeCount);
     const response: StoredResponse = {
       status: 200,
       body: {

@@ -7,6 +7,8 @@ export interface NotificationChange {
   windowStart: string;
   userId: string;
   liked: boolean;
+  /** When the API accepted the (last) action: likers are listed newest first by it. */
+  at: string;
 }
 
 export const windowStartOf = (at: string, windowMs: number): string =>
@@ -26,7 +28,7 @@ export function planNotifications(events: readonly LikeEvent[], windowMs: number
     const windowStart = windowStartOf(e.at, windowMs);
     const key = `${e.postId}\u0000${windowStart}\u0000${e.userId}`;
     last.delete(key);
-    last.set(key, { postId: e.postId, windowStart, userId: e.userId, liked: e.type === 'like' });
+    last.set(key, { postId: e.postId, windowStart, userId: e.userId, liked: e.type === 'like', at: e.at });
   }
   return [...last.values()];
 }

@@ -73,6 +73,16 @@ export interface TruthReader {
   readPost(postId: string, userId: string): Promise<(PostView & { likedByMe: boolean }) | null>;
 }
 
+/**
+ * Per-process cache of post views for count reads. `get` must let concurrent misses for one post share one
+ * `load` (single flight): a viral post is read by thousands of clients at once.
+ */
+export interface PostViewCache {
+  get(postId: string, load: () => Promise<PostView | null>): Promise<PostView | null>;
+  /** A count this process just learned (a like it applied): refreshes a cached view without extending its life. */
+  setCount(postId: string, likeCount: number): void;
+}
+
 export interface Clock {
   now(): number;
 }

@@ -5,9 +5,13 @@ import {
   type Clock,
   type PostStore,
   type PostView,
+  type PostViewCache,
   type SpeedLayer,
   type TruthReader,
 } from './ports.js';
+
+/** Ids match ^[A-Za-z0-9_-]{1,64}$, so no liker is ever the empty string: a read for nobody in particular. */
+const NO_VIEWER = '';
 
 export class PostService {
   constructor(
@@ -17,6 +21,8 @@ export class PostService {
       posts: PostStore;
       likes: LikeService;
       clock: Clock;
+      /** Serves count reads (`count`); `get` always reads Redis, since likedByMe is per viewer. */
+      viewCache?: PostViewCache;
       onWarn?: (msg: string, err: unknown) => void;
     },
   ) {}
@@ -36,6 +42,27 @@ export class PostService {
   }
 
   async get(postId: string, viewerId: string): Promise<PostView & { likedByMe: boolean }> {
+    const view = await this.load(postId, viewerId);
+    if (!view) throw new NotFoundError(`post ${postId} does not exist`);
+    return view;
+  }
+
+  /**
+   * The count alone, through the process's view cache: however many clients read a viral post, this process
+   * reads Redis for it once per cache TTL. The count may trail the live one by that TTL (a like this process
+   * applies refreshes it at once).
+   */
+  async count(postId: string): Promise<{ postId: string; likeCount: number }> {
+    const load = async (): Promise<PostView | null> => {
+      const v = await this.load(postId, NO_VIEWER);
+      return v && { id: v.id, authorId: v.authorId, createdAt: v.createdAt, likeCount: v.likeCount };
+    };
+    const view = this.deps.viewCache ? await this.deps.viewCache.get(postId, load) : await load();
+    if (!view) throw new NotFoundError(`post ${postId} does not exist`);
+    return { postId, likeCount: view.likeCount };
+  }
+
+  private async load(postId: string, viewerId: string): Promise<(PostView & { likedByMe: boolean }) | null> {
     const { speed, truth } = this.deps;
     let view: (PostView & { likedByMe: boolean }) | null = null;
     try {
@@ -45,7 +72,6 @@ export class PostService {
       if (!(err instanceof SpeedLayerUnavailableError)) throw err;
     }
     view ??= await truth.readPost(postId, viewerId);
-    if (!view) throw new NotFoundError(`post ${postId} does not exist`);
     return view;
   }
 }

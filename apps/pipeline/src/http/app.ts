@@ -1,5 +1,7 @@
 import {
   NotFoundError,
+  type FeedService,
+  type FollowService,
   type LikeService,
   type NotificationService,
   type PostService,
@@ -12,14 +14,18 @@ import { bearerAuth } from './auth.js';
 import { errorHandler } from './errors.js';
 import { requestMetrics } from './request-metrics.js';
 import { benchRouter } from './routes/bench.js';
+import { feedRouter } from './routes/feed.js';
 import { notificationsRouter } from './routes/notifications.js';
 import { postsRouter } from './routes/posts.js';
+import { usersRouter } from './routes/users.js';
 
 export interface AppDeps {
   posts: PostService;
   likes: LikeService;
   stats: StatsService;
   notifications: NotificationService;
+  feed: FeedService;
+  follows: FollowService;
   jwtSecret: string;
   log: Logger;
   isReady: () => { ready: boolean; reason?: string };
@@ -55,6 +61,8 @@ export function createApp(deps: AppDeps): Express {
   const json = express.json({ limit: '16kb', strict: true });
   app.use('/api/posts', auth, json, postsRouter({ posts: deps.posts, likes: deps.likes, stats: deps.stats }));
   app.use('/api/notifications', auth, notificationsRouter({ notifications: deps.notifications }));
+  app.use('/api/feed', auth, feedRouter({ feed: deps.feed }));
+  app.use('/api/users', auth, usersRouter({ follows: deps.follows }));
   if (deps.benchPool) app.use('/bench', auth, json, benchRouter(deps.benchPool));
 
   app.use((req: Request, _res: Response, next) => {

@@ -204,3 +204,52 @@ export const consumerLagGauge = new client.Gauge({
   labelNames: ['group', 'topic'] as const,
   registers: [registry],
 });
+
+export const feedRankerEvents = new client.Counter({
+  name: 'likepipe_feed_ranker_events_total',
+  help: 'Events the feed-ranker read, by outcome: applied, or skipped as already applied (a redelivery).',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
+export const feedRankerBatches = new client.Counter({
+  name: 'likepipe_feed_ranker_batches_total',
+  help: 'Partition batches written by the feed-ranker (velocity buckets and affinities, one transaction each), by outcome.',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
+export const feedRefreshes = new client.Counter({
+  name: 'likepipe_feed_refreshes_total',
+  help: 'Candidate snapshots the feed-ranker computed and published, by outcome.',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
+export const feedRefreshDuration = new client.Histogram({
+  name: 'likepipe_feed_refresh_duration_seconds',
+  help: 'Time to compute the candidate set in Postgres and publish it to Redis.',
+  buckets: latencyBuckets,
+  registers: [registry],
+});
+
+export const feedCandidates = new client.Gauge({
+  name: 'likepipe_feed_candidates',
+  help: 'Posts in the last published candidate snapshot.',
+  registers: [registry],
+});
+
+export const countCacheLookups = new client.Counter({
+  name: 'likepipe_count_cache_lookups_total',
+  help:
+    'Count reads through the in-process cache, by result: hit (memory), inflight (joined a read under way), ' +
+    'miss or stale (read Redis). Hit ratio = (hit + inflight) / all.',
+  labelNames: ['result'] as const,
+  registers: [registry],
+});
+
+export const countCacheEntries = new client.Gauge({
+  name: 'likepipe_count_cache_entries',
+  help: 'Posts held in the in-process count cache.',
+  registers: [registry],
+});

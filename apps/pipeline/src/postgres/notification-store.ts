@@ -28,6 +28,7 @@ export class PgNotificationStore implements NotificationReader {
             adds.map((c) => c.postId),
             adds.map((c) => c.windowStart),
             adds.map((c) => c.userId),
+            adds.map((c) => c.at),
             windowMs,
           ]),
         );

@@ -21,4 +21,6 @@ export const redisKeys = {
     `${PREFIX}:idem:{u:${userId}}:${createHash('sha256').update(key).digest('base64url')}`,
   /** Declared but never written when a request has no key: Lua scripts take a fixed number of keys. */
   idempotencyPlaceholder: (userId: string) => `${PREFIX}:idem:{u:${userId}}:-`,
+  /** String: the feed-ranker's candidate snapshot (JSON), read by every like-API replica for GET /api/feed. */
+  feedSnapshot: () => `${PREFIX}:feed:snapshot`,
 } as const;

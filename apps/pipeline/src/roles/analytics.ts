@@ -21,7 +21,7 @@ export async function runAnalytics(config: AnalyticsConfig, log: Logger): Promis
   const store = new PgStatsStore(pool);
   const kafka = createKafka(config.KAFKA_BROKERS, 'likepipe-analytics', log);
   let running = false;
-  const metrics = await startMetricsServer(config.LIKEPIPE_METRICS_PORT, () => running);
+  const metrics = await startMetricsServer(config, () => running);
   const consumer = await runOncePerOffsetConsumer({
     kafka,
     group: ANALYTICS_GROUP,

@@ -1,6 +1,8 @@
 import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import {
+  FeedService,
+  FollowService,
   LikeService,
   LocalRateLimiter,
   NotificationService,
@@ -12,16 +14,19 @@ import {
 import { LRUCache } from 'lru-cache';
 import client from 'prom-client';
 import type { ApiConfig } from '../config.js';
+import { LruPostViewCache } from '../cache/post-view-cache.js';
 import { createApp } from '../http/app.js';
 import { createKafka } from '../kafka/client.js';
 import { KafkaEventLog } from '../kafka/event-log.js';
 import type { Logger } from '../observability/logger.js';
 import { degradedActions, registry } from '../observability/metrics.js';
 import { createPool } from '../postgres/pool.js';
+import { PgFollowStore } from '../postgres/follow-store.js';
 import { PgNotificationStore } from '../postgres/notification-store.js';
 import { PgStatsStore } from '../postgres/stats-store.js';
 import { PgTruth } from '../postgres/truth-reader.js';
 import { createRedisCluster, waitForReady } from '../redis/client.js';
+import { CachedFeedSnapshots, RedisFeedSnapshots } from '../redis/feed-snapshots.js';
 import { RedisSpeedLayer } from '../redis/speed-layer.js';
 import { createBreaker } from '../resilience/breaker.js';
 import { onShutdown } from './shutdown.js';
@@ -111,6 +116,10 @@ async function runWorker(config: ApiConfig, log: Logger): Promise<void> {
     max: 100_000,
     ttl: config.LIKEPIPE_IDEMPOTENCY_TTL_S * 1000,
   });
+  const viewCache = new LruPostViewCache({
+    max: config.LIKEPIPE_COUNT_CACHE_MAX,
+    ttlMs: config.LIKEPIPE_COUNT_CACHE_TTL_MS,
+  });
   const likes = new LikeService({
     speed,
     log: events,
@@ -126,6 +135,7 @@ async function runWorker(config: ApiConfig, log: Logger): Promise<void> {
       inflightTtlMs: Math.max(30_000, config.LIKEPIPE_PRODUCER_TIMEOUT_MS * 3),
     },
     onDegraded: (reason) => degradedActions.inc({ reason }),
+    onCount: (postId, likeCount) => viewCache.setCount(postId, likeCount),
     onWarn: (msg, err) => log.warn(msg, { err }),
   });
   const posts = new PostService({
@@ -134,11 +144,20 @@ async function runWorker(config: ApiConfig, log: Logger): Promise<void> {
     posts: truth,
     likes,
     clock: systemClock,
+    viewCache,
     onWarn: (msg, err) => log.warn(msg, { err }),
   });
 
   const stats = new StatsService({ stats: new PgStatsStore(pool), posts: truth, clock: systemClock });
   const notifications = new NotificationService({ notifications: new PgNotificationStore(pool), clock: systemClock });
+  const followStore = new PgFollowStore(pool);
+  const feed = new FeedService({
+    snapshots: new CachedFeedSnapshots(new RedisFeedSnapshots(redis), config.LIKEPIPE_FEED_CACHE_MS),
+    relationships: followStore,
+    clock: systemClock,
+    recencyHalfLifeMs: config.LIKEPIPE_FEED_RECENCY_HALF_LIFE_MS,
+  });
+  const follows = new FollowService({ follows: followStore, clock: systemClock });
 
   let kafkaConnected = false;
   let shuttingDown = false;
@@ -153,6 +172,8 @@ async function runWorker(config: ApiConfig, log: Logger): Promise<void> {
     posts,
     stats,
     notifications,
+    feed,
+    follows,
     likes,
     jwtSecret: config.LIKEPIPE_JWT_SECRET,
     log,

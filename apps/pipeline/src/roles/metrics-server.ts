@@ -2,7 +2,10 @@ import { createServer, type Server } from 'node:http';
 import { registry } from '../observability/metrics.js';
 
 /** /metrics, /healthz and /readyz for the worker roles, which have no HTTP API of their own. */
-export function startMetricsServer(port: number, isReady: () => boolean): Promise<Server> {
+export function startMetricsServer(
+  config: { LIKEPIPE_METRICS_PORT: number; LIKEPIPE_METRICS_HOST: string },
+  isReady: () => boolean,
+): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.url === '/metrics') {
       registry.metrics().then(
@@ -22,6 +25,6 @@ export function startMetricsServer(port: number, isReady: () => boolean): Promis
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve(server));
+    server.listen(config.LIKEPIPE_METRICS_PORT, config.LIKEPIPE_METRICS_HOST, () => resolve(server));
   });
 }

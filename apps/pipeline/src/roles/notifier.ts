@@ -35,7 +35,7 @@ export async function runNotifier(config: NotifierConfig, log: Logger): Promise<
       )
     : undefined;
   let running = false;
-  const metrics = await startMetricsServer(config.LIKEPIPE_METRICS_PORT, () => running);
+  const metrics = await startMetricsServer(config, () => running);
   const consumer = await runOncePerOffsetConsumer({
     kafka,
     group: NOTIFIER_GROUP,

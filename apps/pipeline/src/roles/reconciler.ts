@@ -63,7 +63,7 @@ export async function runReconciler(config: ReconcilerConfig, log: Logger): Prom
 
   let running = true;
   let lastPassOk = false;
-  const metrics = await startMetricsServer(config.LIKEPIPE_METRICS_PORT, () => lastPassOk);
+  const metrics = await startMetricsServer(config, () => lastPassOk);
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<void> | undefined;
   const tick = async () => {

@@ -243,7 +243,7 @@ export async function runRedisClusterKeeper(config: RedisKeeperConfig, log: Logg
   // Ready means the cluster it keeps is whole (cluster_state ok, every slot covered), not just that a pass ran:
   // the operator reports RedisReady from this pod's readiness.
   let lastPassOk = false;
-  const metrics = await startMetricsServer(config.LIKEPIPE_METRICS_PORT, () => lastPassOk);
+  const metrics = await startMetricsServer(config, () => lastPassOk);
   let timer: NodeJS.Timeout | undefined;
   let current: Promise<void> | undefined;
   const tick = async () => {

@@ -63,7 +63,7 @@ export async function runTruthWriter(config: TruthWriterConfig, log: Logger): Pr
   };
   const accumulator = new FlushAccumulator(flush, config.LIKEPIPE_FLUSH_INTERVAL_MS, config.LIKEPIPE_BATCH_SIZE);
 
-  const metrics = await startMetricsServer(config.LIKEPIPE_METRICS_PORT, () => running);
+  const metrics = await startMetricsServer(config, () => running);
   await consumer.connect();
   await consumer.subscribe({ topic: config.LIKEPIPE_KAFKA_TOPIC, fromBeginning: true });
   await consumer.run({

@@ -33,6 +33,11 @@ export function postsRouter(deps: { posts: PostService; likes: LikeService; stat
     res.json(await deps.posts.get(id, req.userId!));
   });
 
+  router.get('/:id/count', async (req: Request, res: Response) => {
+    const id = requireId(req.params.id, 'path parameter id');
+    res.json(await deps.posts.count(id));
+  });
+
   router.get('/:id/stats', async (req: Request, res: Response) => {
     const id = requireId(req.params.id, 'path parameter id');
     const param = (name: string) => {
