@@ -14,6 +14,7 @@ import { requestMetrics } from './request-metrics.js';
 import { benchRouter } from './routes/bench.js';
 import { notificationsRouter } from './routes/notifications.js';
 import { postsRouter } from './routes/posts.js';
+import { webAppRouter } from './web-app.js';
 
 export interface AppDeps {
   posts: PostService;
@@ -56,6 +57,12 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api/posts', auth, json, postsRouter({ posts: deps.posts, likes: deps.likes, stats: deps.stats }));
   app.use('/api/notifications', auth, notificationsRouter({ notifications: deps.notifications }));
   if (deps.benchPool) app.use('/bench', auth, json, benchRouter(deps.benchPool));
+  // The demo page's relative URLs (style.css, js/, sdk/) need the trailing slash.
+  app.use((req: Request, res: Response, next) => {
+    if (req.path === '/app') res.redirect(301, '/app/');
+    else next();
+  });
+  app.use('/app', webAppRouter(deps.log));
 
   app.use((req: Request, _res: Response, next) => {
     next(new NotFoundError(`no route for ${req.method} ${req.path}`));
