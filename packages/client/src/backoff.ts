@@ -27,7 +27,8 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | u
   if (value === null) return undefined;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
+  // Every HTTP-date form starts with a day name; Date.parse alone would also take "-1" or "2026".
+  const at = /^[A-Za-z]/.test(trimmed) ? Date.parse(trimmed) : NaN;
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - nowMs);
 }
