@@ -117,7 +117,7 @@ export class LikeTransport {
       } catch (err) {
         const error = asClientError(err);
         if (!error.retriable || n >= this.maxAttempts) throw error;
-        const retryAfterMs = 'retryAfterMs' in error ? (error.retryAfterMs as number | undefined) : undefined;
+        const { retryAfterMs } = error as { retryAfterMs?: number };
         if (retryAfterMs !== undefined && retryAfterMs > this.maxRetryAfterMs) throw error;
         await this.sleep(retryDelayMs(n, retryAfterMs, this.policy, this.random));
       }
