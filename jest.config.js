@@ -1,5 +1,6 @@
-// Two projects: `unit` (pure domain logic, no servers) and `integration` (the real local stack that
-// scripts/test.sh brings up). Tests are TypeScript run through @swc/jest as ESM; `tsc -b` type-checks them.
+// Projects: `unit` (pure logic, no servers), `integration` (the real local stack that scripts/test.sh brings
+// up), `browser` (the demo page in headless Chromium against that stack) and `k8s` (the operator on a real
+// control plane). Tests are TypeScript run through @swc/jest as ESM; `tsc -b` type-checks them.
 const swc = [
   '@swc/jest',
   {
@@ -14,6 +15,7 @@ const common = {
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
     '^@likepipe/core$': '<rootDir>/packages/core/src/index.ts',
+    '^@likepipe/client$': '<rootDir>/packages/client/src/index.ts',
     '^@likepipe/pipeline/(.*)\\.js$': '<rootDir>/apps/pipeline/src/$1.ts',
     '^@likepipe/operator/(.*)\\.js$': '<rootDir>/operator/src/$1.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
@@ -28,6 +30,12 @@ export default {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+    },
+    {
+      ...common,
+      // The demo page and the client SDK in Debian's Chromium (playwright-core), against the real like-API.
+      displayName: 'browser',
+      testMatch: ['<rootDir>/test/browser/**/*.test.ts'],
     },
     {
       ...common,

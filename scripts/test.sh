@@ -25,6 +25,9 @@ export LIKEPIPE_NOTIFY_RETRY_BASE_MS=200 LIKEPIPE_NOTIFY_RETRY_MAX_MS=1000 LIKEP
 bash "$ROOT/scripts/bootstrap.sh"
 source "$ROOT/scripts/lib/use-node.sh"
 (cd "$ROOT" && node_modules/.bin/eslint --max-warnings=0 . && node_modules/.bin/prettier --check --log-level=warn .)
+# Debian's Chromium for the browser tests (installed once, then a no-op).
+LIKEPIPE_CHROMIUM=$(bash "$ROOT/scripts/browser.sh")
+export LIKEPIPE_CHROMIUM
 
 # A fresh stack every run: no state from an earlier (maybe crashed) run can decide a result.
 K8S="$ROOT/scripts/k8s/control-plane.sh"

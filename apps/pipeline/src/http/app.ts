@@ -18,6 +18,7 @@ import { feedRouter } from './routes/feed.js';
 import { notificationsRouter } from './routes/notifications.js';
 import { postsRouter } from './routes/posts.js';
 import { usersRouter } from './routes/users.js';
+import { webAppRouter } from './web-app.js';
 
 export interface AppDeps {
   posts: PostService;
@@ -64,6 +65,12 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api/feed', auth, feedRouter({ feed: deps.feed }));
   app.use('/api/users', auth, usersRouter({ follows: deps.follows }));
   if (deps.benchPool) app.use('/bench', auth, json, benchRouter(deps.benchPool));
+  // The demo page's relative URLs (style.css, js/, sdk/) need the trailing slash.
+  app.use((req: Request, res: Response, next) => {
+    if (req.path === '/app') res.redirect(301, '/app/');
+    else next();
+  });
+  app.use('/app', webAppRouter(deps.log));
 
   app.use((req: Request, _res: Response, next) => {
     next(new NotFoundError(`no route for ${req.method} ${req.path}`));
