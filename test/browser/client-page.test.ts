@@ -271,3 +271,30 @@ test('the run leaves a screenshot of the page (a like, a count from others, a ro
   expect(await countOf(page, popular)).toBe('3');
   expect(await serverView(fan, liked)).toEqual({ likedByMe: true, likeCount: 1 });
 });
+
+test('without post ids the page shows the viewer feed, hottest first, with working hearts', async () => {
+  const hot = await createPost();
+  for (let i = 0; i < 40; i++) expect((await like(uid('crowd'), hot)).status).toBe(200);
+  const viewer = uid('viewer');
+  // The feed-ranker publishes its candidates every few hundred ms in tests.
+  const feed = await waitFor('the post to be in the viewer feed', async () => {
+    const r = await call('GET', '/api/feed?limit=20', { user: viewer });
+    const ids = (r.body.items as { postId: string }[]).map((i) => i.postId);
+    return ids.includes(hot) && ids;
+  });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  await page.goto(`${API}/app/#token=${await token(viewer)}`);
+  await until('the feed to load', async () => (await page.locator('li.post').count()) > 0);
+  const shown = await page
+    .locator('li.post')
+    .evaluateAll((lis) => lis.map((li) => (li as unknown as { dataset: { postId: string } }).dataset.postId));
+  // The page lists the feed in its order (a refresh between the two reads may reorder the tail).
+  expect(shown.length).toBe(feed.length);
+  expect(shown).toContain(hot);
+  expect(await page.locator('#source').textContent()).toBe(`your feed: ${feed.length} posts, hottest first`);
+  await until('the hot post to load', async () => (await countOf(page, hot)) === '40');
+  await heart(page, hot).click();
+  await until('the like to be confirmed', () => idle(page, hot));
+  expect(await serverView(viewer, hot)).toEqual({ likedByMe: true, likeCount: 41 });
+});

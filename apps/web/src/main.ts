@@ -3,6 +3,7 @@ import { LikeClient, type PostLikeView, type RollbackEvent } from '@likepipe/cli
 /**
  * The demo page: one heart per post, driven by the SDK. The token and the post ids come from the URL fragment
  * (`#token=…&posts=a,b`), which browsers never send to the server, so the token stays out of access logs.
+ * Without post ids the page shows the viewer's feed (GET /api/feed), hottest first.
  * The token then moves to sessionStorage and out of the address bar (and out of history and screenshots).
  */
 const TOKEN_KEY = 'likepipe.token';
@@ -41,7 +42,28 @@ function subjectOf(token: string): string | undefined {
   }
 }
 
-function start(token: string, postIds: string[]): void {
+const FEED_SIZE = 20;
+
+/** The viewer's feed, best first: the post ids to show when the URL names none. */
+async function feedPostIds(token: string): Promise<string[]> {
+  const res = await fetch(`/api/feed?limit=${FEED_SIZE}`, { headers: { authorization: `Bearer ${token}` } });
+  if (!res.ok) throw new Error(`GET /api/feed answered ${res.status}`);
+  const body = (await res.json()) as { items: { postId: string }[] };
+  return body.items.map((i) => i.postId);
+}
+
+async function start(token: string, requested: string[]): Promise<void> {
+  const fromFeed = requested.length === 0;
+  let postIds = requested;
+  if (fromFeed) {
+    try {
+      postIds = await feedPostIds(token);
+    } catch (err) {
+      $('#source').textContent = `could not load your feed (${(err as Error).message})`;
+      return;
+    }
+  }
+  $('#source').textContent = fromFeed ? `your feed: ${postIds.length} posts, hottest first` : '';
   const user = subjectOf(token);
   $('#who').textContent = user ? `signed in as ${user}` : '';
   const client = new LikeClient({ baseUrl: '', token });
@@ -102,8 +124,8 @@ function showRollback(e: RollbackEvent): void {
 }
 
 const setup = readSetup();
-if (setup.token && setup.posts.length > 0) {
-  start(setup.token, setup.posts);
+if (setup.token) {
+  void start(setup.token, setup.posts);
 } else {
   const form = $<HTMLFormElement>('#setup');
   form.hidden = false;
@@ -114,6 +136,6 @@ if (setup.token && setup.posts.length > 0) {
     sessionStorage.setItem(TOKEN_KEY, token);
     history.replaceState(null, '', `#posts=${encodeURIComponent(String(data.get('posts') ?? ''))}`);
     form.hidden = true;
-    start(token, readSetup().posts);
+    void start(token, readSetup().posts);
   });
 }
