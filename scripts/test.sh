@@ -20,6 +20,11 @@ export LIKEPIPE_NOTIFY_WINDOW_MS=2000 LIKEPIPE_NOTIFY_WEBHOOK_URL=http://127.0.0
 # The feed's candidate snapshot refreshes every 300 ms and API processes reuse it for 100 ms.
 export LIKEPIPE_FEED_REFRESH_MS=300 LIKEPIPE_FEED_CACHE_MS=100
 export LIKEPIPE_NOTIFY_RETRY_BASE_MS=200 LIKEPIPE_NOTIFY_RETRY_MAX_MS=1000 LIKEPIPE_NOTIFY_PUSH_INTERVAL_MS=200
+# Every role traces and exports OTLP/HTTP JSON to a receiver the tracing test serves only while it runs: the
+# rest of the suite runs with tracing on and the collector dead, which must not slow down or break any role.
+# Short batch delay and export timeout, so spans arrive within a second and a dead collector is given up fast.
+export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$((4218 + OFFSET)) OTEL_EXPORTER_OTLP_PROTOCOL=http/json
+export OTEL_BSP_SCHEDULE_DELAY=200 OTEL_EXPORTER_OTLP_TIMEOUT=2000
 
 # Static checks first: they fail in seconds, before a stack is started.
 bash "$ROOT/scripts/bootstrap.sh"

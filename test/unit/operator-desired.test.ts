@@ -151,6 +151,55 @@ describe('operator: desired state (pure)', () => {
     expect(d.objects.some((o) => o.kind === 'Kafka' || o.kind === 'Cluster')).toBe(false);
   });
 
+  test('spec.monitoring.tracing gives every pipeline container the OTEL_* variables; unset, none at all', () => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const pipelineContainers = (objs: KubeObject[]): any[] =>
+      objs
+        .flatMap((o) => {
+          const pod = spec(o)?.template?.spec;
+          return pod ? [...(pod.initContainers ?? []), ...pod.containers] : [];
+        })
+        .filter((c) => c.image === 'likepipe/pipeline:0.1.0');
+    const otelNames = (c: { env: { name: string }[] }) => c.env.map((e) => e.name).filter((n) => n.startsWith('OTEL_'));
+
+    expect(pipeline().spec.monitoring.tracing).toEqual({ protocol: 'http/protobuf', samplerRatio: 1 });
+    const off = pipelineContainers(desiredState(pipeline(), observed()).objects);
+    expect(off.flatMap(otelNames)).toEqual([]);
+
+    const on = pipelineContainers(
+      desiredState(
+        pipeline((s) => {
+          s.monitoring.tracing.otlpEndpoint = 'http://otel-collector.observability:4318';
+          s.monitoring.tracing.samplerRatio = 0.25;
+        }),
+        observed(),
+      ).objects,
+    );
+    expect(new Set(on.map((c) => c.name))).toEqual(
+      new Set([
+        'like-api',
+        'migrate',
+        'truth-writer',
+        'ensure-topic',
+        'notifier',
+        'analytics',
+        'reconciler',
+        'redis-cluster-keeper',
+      ]),
+    );
+    for (const c of on) {
+      expect(c.env).toEqual(
+        expect.arrayContaining([
+          { name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://otel-collector.observability:4318' },
+          { name: 'OTEL_EXPORTER_OTLP_PROTOCOL', value: 'http/protobuf' },
+          { name: 'OTEL_TRACES_SAMPLER', value: 'parentbased_traceidratio' },
+          { name: 'OTEL_TRACES_SAMPLER_ARG', value: '0.25' },
+          { name: 'OTEL_RESOURCE_ATTRIBUTES', value: 'k8s.namespace.name=prod,likepipe.pipeline=likes' },
+        ]),
+      );
+    }
+  });
+
   test('the KRaft cluster id is 22 URL-safe base64 characters, stable per uid', () => {
     const id = kafkaClusterId('0b7a4a6c-1111-4222-8333-944445555666');
     expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);

@@ -365,7 +365,7 @@ export const specSchema: Schema = expandDefaults(
         'x-kubernetes-preserve-unknown-fields': true,
       },
       monitoring: obj(
-        'Prometheus scraping.',
+        'Prometheus scraping and OpenTelemetry tracing.',
         {
           serviceMonitor: obj(
             'Create a Prometheus Operator ServiceMonitor for the API and consumers (needs its CRD).',
@@ -377,6 +377,30 @@ export const specSchema: Schema = expandDefaults(
                 description: 'Extra labels, for a Prometheus serviceMonitorSelector.',
                 maxProperties: 16,
                 additionalProperties: { type: 'string', maxLength: 63 },
+              },
+            },
+            { default: {} },
+          ),
+          tracing: obj(
+            'OpenTelemetry traces from every pipeline pod, exported over OTLP: one trace per like from the API ' +
+              'through Kafka to each consumer. Off while otlpEndpoint is unset.',
+            {
+              otlpEndpoint: str(
+                'Base URL of an OTLP receiver (an OpenTelemetry Collector, Jaeger, Tempo), e.g. ' +
+                  'http://otel-collector.observability:4318; the pods set OTEL_EXPORTER_OTLP_ENDPOINT to it.',
+                { maxLength: 512, pattern: '^https?://[^\\s/]+(/[^\\s]*)?$' },
+              ),
+              protocol: str('OTLP transport: http/protobuf (port 4318), http/json, or grpc (port 4317).', {
+                enum: ['http/protobuf', 'http/json', 'grpc'],
+                default: 'http/protobuf',
+              }),
+              samplerRatio: {
+                type: 'number',
+                minimum: 0,
+                maximum: 1,
+                default: 1,
+                description:
+                  'Fraction of likes traced (parentbased_traceidratio): the API decides, every consumer follows.',
               },
             },
             { default: {} },

@@ -100,6 +100,12 @@ export interface ConsumersSpec {
   reconciler: ReconcilerSpec;
 }
 
+export interface TracingSpec {
+  otlpEndpoint?: string;
+  protocol: 'http/protobuf' | 'http/json' | 'grpc';
+  samplerRatio: number;
+}
+
 export interface LikePipelineSpec {
   image: string;
   imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
@@ -111,7 +117,10 @@ export interface LikePipelineSpec {
   consumers: ConsumersSpec;
   podSecurityContext?: Record<string, unknown>;
   securityContext?: Record<string, unknown>;
-  monitoring: { serviceMonitor: { enabled: boolean; interval: string; labels?: Record<string, string> } };
+  monitoring: {
+    serviceMonitor: { enabled: boolean; interval: string; labels?: Record<string, string> };
+    tracing: TracingSpec;
+  };
   networkPolicies: { enabled: boolean };
 }
 

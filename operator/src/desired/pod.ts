@@ -55,6 +55,25 @@ export function dataEnv(lp: LikePipeline, c: Connections): EnvVar[] {
   ];
 }
 
+/**
+ * OpenTelemetry settings for every container running the pipeline image: the standard OTEL_* variables, set
+ * only when spec.monitoring.tracing.otlpEndpoint is (the image traces nothing without an endpoint). Sampling is
+ * parent-based, so a consumer keeps exactly the likes the API kept. Each role names its own service
+ * (likepipe-<role>); the namespace and pipeline tell two pipelines in one backend apart, and the pod name is
+ * the host.name the SDK detects.
+ */
+export function tracingEnv(lp: LikePipeline): EnvVar[] {
+  const t = lp.spec.monitoring.tracing;
+  if (!t?.otlpEndpoint) return [];
+  return env({
+    OTEL_EXPORTER_OTLP_ENDPOINT: t.otlpEndpoint,
+    OTEL_EXPORTER_OTLP_PROTOCOL: t.protocol,
+    OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+    OTEL_TRACES_SAMPLER_ARG: t.samplerRatio,
+    OTEL_RESOURCE_ATTRIBUTES: `k8s.namespace.name=${lp.metadata.namespace},likepipe.pipeline=${lp.metadata.name}`,
+  });
+}
+
 export const METRICS_PORT = 9464;
 
 /** A container running one role of the pipeline image. */
@@ -80,6 +99,7 @@ export function roleContainer(
       ...dataEnv(lp, c),
       ...(metricsPort ? env({ LIKEPIPE_METRICS_PORT: METRICS_PORT, LIKEPIPE_METRICS_HOST: '0.0.0.0' }) : []),
       ...extraEnv,
+      ...tracingEnv(lp),
     ],
     ports: opts.ports ?? [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
     resources: resourcesOr(opts.resources, {
@@ -97,7 +117,7 @@ export function migrateInit(lp: LikePipeline, c: Connections): Record<string, un
     image: lp.spec.image,
     imagePullPolicy: lp.spec.imagePullPolicy,
     args: ['migrate'],
-    env: [secretEnv('DATABASE_URL', c.databaseUrl)],
+    env: [secretEnv('DATABASE_URL', c.databaseUrl), ...tracingEnv(lp)],
     resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
     securityContext: containerSecurityContext(lp, true),
   };

@@ -1,7 +1,15 @@
 import type { LikePipeline } from '../api/types.js';
 import { podHosts, REDIS_PORT, redisNodeCount } from './connections.js';
 import { labels, names, objectMeta, selectorLabels, type KubeObject } from './meta.js';
-import { containerSecurityContext, env, dataStorePodSpec, podSpecBase, pipelinePodLabels, resourcesOr } from './pod.js';
+import {
+  containerSecurityContext,
+  env,
+  dataStorePodSpec,
+  podSpecBase,
+  pipelinePodLabels,
+  resourcesOr,
+  tracingEnv,
+} from './pod.js';
 
 const REDIS_UID = 999; // the official image's redis user
 
@@ -132,13 +140,16 @@ function redisKeeper(lp: LikePipeline): KubeObject {
               image: lp.spec.image,
               imagePullPolicy: lp.spec.imagePullPolicy,
               args: ['redis-cluster-keeper'],
-              env: env({
-                LIKEPIPE_REDIS_NODES: podHosts(lp, n.redis, redisNodeCount(lp), REDIS_PORT).join(','),
-                LIKEPIPE_REDIS_SHARDS: r.shards,
-                LIKEPIPE_REDIS_REPLICAS_PER_SHARD: r.replicasPerShard,
-                LIKEPIPE_METRICS_PORT: 9464,
-                LIKEPIPE_METRICS_HOST: '0.0.0.0',
-              }),
+              env: [
+                ...env({
+                  LIKEPIPE_REDIS_NODES: podHosts(lp, n.redis, redisNodeCount(lp), REDIS_PORT).join(','),
+                  LIKEPIPE_REDIS_SHARDS: r.shards,
+                  LIKEPIPE_REDIS_REPLICAS_PER_SHARD: r.replicasPerShard,
+                  LIKEPIPE_METRICS_PORT: 9464,
+                  LIKEPIPE_METRICS_HOST: '0.0.0.0',
+                }),
+                ...tracingEnv(lp),
+              ],
               ports: [{ name: 'metrics', containerPort: 9464, protocol: 'TCP' }],
               resources: { requests: { cpu: '20m', memory: '64Mi' }, limits: { memory: '256Mi' } },
               securityContext: containerSecurityContext(lp, true),

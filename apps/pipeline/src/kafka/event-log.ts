@@ -1,7 +1,16 @@
 import { likeEventKey, MicroBatcher, type EventLog, type LikeEvent } from '@likepipe/core';
+import { context, trace, type Span } from '@opentelemetry/api';
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import { kafkaProduceBatchSize, kafkaProduceDuration } from '../observability/metrics.js';
+import { tracingOn } from '../observability/tracing.js';
 import { fire, type Breaker } from '../resilience/breaker.js';
+import { endSpans, inSpan, injectTraceHeaders, startCreateSpan, startSendSpan } from './tracing.js';
+
+/** A message waiting for its batch, with its `create` span when the like is traced. */
+interface Outgoing {
+  message: Message;
+  span: Span | undefined;
+}
 
 export interface KafkaEventLogOptions {
   topic: string;
@@ -18,7 +27,7 @@ export interface KafkaEventLogOptions {
  */
 export class KafkaEventLog implements EventLog {
   private readonly producer: Producer;
-  private readonly batcher: MicroBatcher<Message>;
+  private readonly batcher: MicroBatcher<Outgoing>;
 
   constructor(
     kafka: Kafka,
@@ -30,7 +39,7 @@ export class KafkaEventLog implements EventLog {
       createPartitioner: Partitioners.DefaultPartitioner,
       retry: { initialRetryTime: 100, maxRetryTime: 1_000, retries: 2 },
     });
-    this.batcher = new MicroBatcher<Message>((messages) => this.sendBatch(messages), {
+    this.batcher = new MicroBatcher<Outgoing>((items) => this.sendBatch(items), {
       lingerMs: opts.lingerMs,
       maxBatchSize: opts.maxBatchSize,
       maxQueued: opts.maxQueued,
@@ -47,7 +56,19 @@ export class KafkaEventLog implements EventLog {
   }
 
   publish(event: LikeEvent): Promise<void> {
-    return this.batcher.submit({ key: likeEventKey(event), value: JSON.stringify(event) });
+    const key = likeEventKey(event);
+    const value = JSON.stringify(event);
+    if (!tracingOn()) return this.batcher.submit({ message: { key, value }, span: undefined });
+    // Traced: a producer span per like, whose context travels in the message's headers to every consumer.
+    const span = startCreateSpan(this.opts.topic, key, event);
+    const headers = injectTraceHeaders(trace.setSpan(context.active(), span));
+    return this.batcher.submit({ message: { key, value, headers }, span }).then(
+      () => endSpans([span]),
+      (err: unknown) => {
+        endSpans([span], err);
+        throw err;
+      },
+    );
   }
 
   /** Flushes what is queued, then disconnects: part of graceful shutdown. */
@@ -56,9 +77,20 @@ export class KafkaEventLog implements EventLog {
     await this.producer.disconnect();
   }
 
-  private async sendBatch(messages: Message[]): Promise<void> {
-    await fire(this.breaker, () =>
-      this.producer.send({ topic: this.opts.topic, acks: -1, timeout: this.opts.timeoutMs, messages }),
+  private async sendBatch(items: Outgoing[]): Promise<void> {
+    const messages = items.map((i) => i.message);
+    const send = async () => {
+      await fire(this.breaker, () =>
+        this.producer.send({ topic: this.opts.topic, acks: -1, timeout: this.opts.timeoutMs, messages }),
+      );
+    };
+    if (!tracingOn()) return send();
+    return inSpan(
+      startSendSpan(
+        this.opts.topic,
+        items.map((i) => i.span),
+      ),
+      send,
     );
   }
 }

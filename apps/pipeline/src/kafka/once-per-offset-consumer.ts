@@ -1,8 +1,11 @@
 import { parseLikeEvent, type LikeEvent } from '@likepipe/core';
+import { trace } from '@opentelemetry/api';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '../observability/logger.js';
 import { malformedEvents } from '../observability/metrics.js';
+import { tracingOn } from '../observability/tracing.js';
 import type { PartitionBatch } from '../postgres/consumer-progress.js';
+import { endSpans, inSpan, startBatchSpan, startProcessSpans } from './tracing.js';
 
 export interface OncePerOffsetOptions {
   kafka: Kafka;
@@ -37,6 +40,7 @@ export async function runOncePerOffsetConsumer(opts: OncePerOffsetOptions): Prom
         // Keep the batch and retry: the Kafka offset stays put, so nothing is lost. On shutdown, give up and
         // let the next owner of the partition redo it.
         if (!isRunning()) throw err;
+        trace.getActiveSpan()?.recordException(err as Error);
         const delay = Math.min(200 * 2 ** Math.min(attempt, 6), 10_000);
         log.warn(`${opts.name} batch failed; retrying`, { attempt, delayMs: delay, err: err as Error });
         await new Promise((r) => setTimeout(r, delay));
@@ -62,7 +66,25 @@ export async function runOncePerOffsetConsumer(opts: OncePerOffsetOptions): Prom
         return { offset: BigInt(m.offset), event };
       });
       if (!isRunning() || isStale()) return;
-      await write({ group: opts.group, topic: batch.topic, partition: batch.partition, records }, isRunning);
+      const partitionBatch = { group: opts.group, topic: batch.topic, partition: batch.partition, records };
+      if (!tracingOn()) {
+        await write(partitionBatch, isRunning);
+      } else {
+        // A span per traced message (child of its like's trace) and one for the batch's transaction.
+        const spans = startProcessSpans(batch, opts.group);
+        const batchSpan = startBatchSpan(`${opts.name} batch`, spans, {
+          'messaging.batch.message_count': records.length,
+          'messaging.consumer.group.name': opts.group,
+          'messaging.destination.partition.id': String(batch.partition),
+        });
+        try {
+          await inSpan(batchSpan, () => write(partitionBatch, isRunning));
+        } catch (err) {
+          endSpans(spans, err);
+          throw err;
+        }
+        endSpans(spans);
+      }
       resolveOffset(batch.lastOffset());
       const next = (BigInt(batch.lastOffset()) + 1n).toString();
       await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);

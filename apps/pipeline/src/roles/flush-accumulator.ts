@@ -1,4 +1,5 @@
 import type { LikeEvent } from '@likepipe/core';
+import type { Span } from '@opentelemetry/api';
 
 /**
  * Gathers events from every partition the truth-writer owns into one flush, so Postgres sees one transaction
@@ -8,19 +9,22 @@ import type { LikeEvent } from '@likepipe/core';
  */
 export class FlushAccumulator {
   private events: LikeEvent[] = [];
+  /** The `process` spans of the traced messages among `events`, for the flush span's links. */
+  private spans: Span[] = [];
   private waiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
 
   constructor(
-    private readonly flush: (events: LikeEvent[]) => Promise<void>,
+    private readonly flush: (events: LikeEvent[], spans: Span[]) => Promise<void>,
     private readonly intervalMs: number,
     private readonly batchSize: number,
   ) {}
 
-  add(events: LikeEvent[]): Promise<void> {
+  add(events: LikeEvent[], spans: readonly (Span | undefined)[] = []): Promise<void> {
     const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     this.events.push(...events);
+    for (const s of spans) if (s) this.spans.push(s);
     if (this.events.length >= this.batchSize) void this.flushNow();
     else this.timer ??= setTimeout(() => void this.flushNow(), this.intervalMs);
     return p;
@@ -33,10 +37,12 @@ export class FlushAccumulator {
     while (this.flushing) await this.flushing;
     if (this.waiters.length === 0) return;
     const events = this.events;
+    const spans = this.spans;
     const waiters = this.waiters;
     this.events = [];
+    this.spans = [];
     this.waiters = [];
-    this.flushing = this.flush(events).then(
+    this.flushing = this.flush(events, spans).then(
       () => waiters.forEach((w) => w.resolve()),
       (err: unknown) => waiters.forEach((w) => w.reject(err)),
     );

@@ -1,7 +1,9 @@
 import { Reconciler, systemClock, type ReconcileCandidate } from '@likepipe/core';
 import type { ReconcilerConfig } from '../config.js';
+import { failSpan, tracer } from '../kafka/tracing.js';
 import type { Logger } from '../observability/logger.js';
 import { reconcileChecks, reconcileRepairs, reconcileTickDuration } from '../observability/metrics.js';
+import { tracingOn } from '../observability/tracing.js';
 import { createPool } from '../postgres/pool.js';
 import { prepared } from '../postgres/sql.js';
 import { PgTruth } from '../postgres/truth-reader.js';
@@ -69,7 +71,19 @@ export async function runReconciler(config: ReconcilerConfig, log: Logger): Prom
   const tick = async () => {
     const end = reconcileTickDuration.startTimer();
     try {
-      const r = await reconciler.pass();
+      // Traced, a pass is one span with its counts. It is deliberately not made active: a pass reads hundreds
+      // of posts, and a child span per Redis and Postgres call would flood the trace backend every interval.
+      const span = tracingOn() ? tracer.startSpan('reconcile pass') : undefined;
+      let r: Awaited<ReturnType<typeof reconciler.pass>>;
+      try {
+        r = await reconciler.pass();
+        span?.setAttributes({ 'likepipe.reconcile.checked': r.checked, 'likepipe.reconcile.repaired': r.repaired });
+      } catch (err) {
+        if (span) failSpan(span, err);
+        throw err;
+      } finally {
+        span?.end();
+      }
       lastPassOk = true;
       for (const [verdict, n] of Object.entries(r.verdicts)) if (n > 0) reconcileChecks.inc({ verdict }, n);
       if (r.repaired > 0) {

@@ -1,7 +1,9 @@
 import { parseLikeEvent, planTruthBatch, type LikeEvent } from '@likepipe/core';
+import type { Span } from '@opentelemetry/api';
 import type { TruthWriterConfig } from '../config.js';
 import { createKafka } from '../kafka/client.js';
 import { startLagReporter } from '../kafka/lag-reporter.js';
+import { endSpans, inSpan, startBatchSpan, startProcessSpans } from '../kafka/tracing.js';
 import type { Logger } from '../observability/logger.js';
 import {
   malformedEvents,
@@ -10,6 +12,7 @@ import {
   truthFlushes,
   truthRowsChanged,
 } from '../observability/metrics.js';
+import { tracingOn } from '../observability/tracing.js';
 import { createPool } from '../postgres/pool.js';
 import { isRetriablePgError, PgTruthStore } from '../postgres/truth-store.js';
 import { FlushAccumulator } from './flush-accumulator.js';
@@ -34,7 +37,16 @@ export async function runTruthWriter(config: TruthWriterConfig, log: Logger): Pr
   });
   let running = false;
 
-  const flush = async (events: LikeEvent[]): Promise<void> => {
+  const flush = async (events: LikeEvent[], spans: Span[]): Promise<void> => {
+    if (!tracingOn()) return writeFlush(events);
+    // One span per flush (its Postgres spans nest under it), linked to every traced like it writes.
+    const span = startBatchSpan('truth-writer flush', spans, {
+      'likepipe.flush.events': events.length,
+      'messaging.batch.message_count': events.length,
+    });
+    return inSpan(span, () => writeFlush(events, span));
+  };
+  const writeFlush = async (events: LikeEvent[], span?: Span): Promise<void> => {
     const plan = planTruthBatch(events);
     for (let attempt = 1; ; attempt++) {
       const end = truthFlushDuration.startTimer();
@@ -45,10 +57,12 @@ export async function runTruthWriter(config: TruthWriterConfig, log: Logger): Pr
         truthFlushEvents.observe(events.length);
         truthRowsChanged.inc({ kind: 'net' }, Math.abs(r.netDelta));
         log.debug('flushed', { events: events.length, posts: r.postsTouched, netDelta: r.netDelta });
+        span?.setAttributes({ 'likepipe.flush.posts': r.postsTouched, 'likepipe.flush.attempts': attempt });
         return;
       } catch (err) {
         end();
         truthFlushes.inc({ outcome: 'error' });
+        span?.recordException(err as Error);
         // Postgres down or a deadlock: keep the batch and retry; offsets stay put, so nothing is lost.
         const delay = Math.min(200 * 2 ** Math.min(attempt, 6), 10_000);
         log.warn('flush failed; retrying', {
@@ -72,17 +86,28 @@ export async function runTruthWriter(config: TruthWriterConfig, log: Logger): Pr
     // All partitions' batches must be able to wait on the same flush at once.
     partitionsConsumedConcurrently: 64,
     eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+      // A span per traced message, parented to the like's trace; it lasts until the like is in Postgres.
+      const spans = tracingOn() ? startProcessSpans(batch, TRUTH_WRITER_GROUP) : undefined;
       const events: LikeEvent[] = [];
-      for (const m of batch.messages) {
+      const eventSpans: (Span | undefined)[] = [];
+      batch.messages.forEach((m, i) => {
         try {
           events.push(parseLikeEvent(m.value));
+          if (spans) eventSpans.push(spans[i]);
         } catch (err) {
           malformedEvents.inc({ consumer: 'truth-writer' });
           log.warn('skipping malformed record', { partition: batch.partition, offset: m.offset, err: err as Error });
+          endSpans([spans?.[i]], err);
         }
+      });
+      if (!isRunning() || isStale()) return endSpans(eventSpans);
+      try {
+        if (events.length > 0) await accumulator.add(events, eventSpans);
+      } catch (err) {
+        endSpans(eventSpans, err);
+        throw err;
       }
-      if (!isRunning() || isStale()) return;
-      if (events.length > 0) await accumulator.add(events);
+      endSpans(eventSpans);
       // Both steps matter: resolveOffset moves kafkajs's fetch position (without it the batch is fetched
       // again), commitOffsets records progress in the group, and only now that Postgres has committed.
       resolveOffset(batch.lastOffset());

@@ -1,0 +1,177 @@
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+  type TextMapGetter,
+  type TextMapSetter,
+} from '@opentelemetry/api';
+import type { LikeEvent } from '@likepipe/core';
+import type { IHeaders, KafkaMessage } from 'kafkajs';
+
+/**
+ * Traces across Kafka, written by hand because the shape matters: one like is one trace from the API through
+ * Kafka to every consumer.
+ *
+ * - like-API: a `create <topic>` PRODUCER span per like (child of the HTTP request; it lasts until the like's
+ *   batch is acknowledged), whose context goes into that message's `traceparent`/`tracestate` headers; and a
+ *   `send <topic>` CLIENT span per Kafka request, linked to every like it carries (messaging semantic
+ *   conventions: `send` is CLIENT when per-message `create` spans are the messages' creation context).
+ * - consumers: a `process <topic>` CONSUMER span per message whose parent is the context in its headers; the
+ *   batch work (a Postgres transaction) is one span linked to every message's span, and each message's span
+ *   links back to it.
+ * - A span for a batch joins the trace of its first sampled item, so a like that travels alone (a quiet
+ *   pipeline, a test) has every span in one trace; the other items reach it through links.
+ *
+ * Callers check `tracingOn()` first: with tracing off, nothing here runs on the hot path.
+ */
+
+export const tracer = trace.getTracer('@likepipe/pipeline');
+
+const headerSetter: TextMapSetter<Record<string, string>> = {
+  set: (carrier, key, value) => {
+    carrier[key] = value;
+  },
+};
+
+const headerValue = (v: IHeaders[string]): string | undefined => {
+  if (v === undefined) return undefined;
+  const first = Array.isArray(v) ? v[0] : v;
+  if (first === undefined) return undefined;
+  return typeof first === 'string' ? first : first.toString('utf8');
+};
+
+const headerGetter: TextMapGetter<IHeaders | undefined> = {
+  keys: (carrier) => (carrier ? Object.keys(carrier) : []),
+  get: (carrier, key) => (carrier ? headerValue(carrier[key]) : undefined),
+};
+
+/** The W3C trace headers (`traceparent`, and `tracestate` when set) for a message created in `ctx`. */
+export function injectTraceHeaders(ctx: Context): Record<string, string> {
+  const headers: Record<string, string> = {};
+  propagation.inject(ctx, headers, headerSetter);
+  return headers;
+}
+
+/** The context a message's headers carry; ROOT_CONTEXT-based, so no ambient span leaks into it. */
+export function extractTraceContext(headers: IHeaders | undefined): Context {
+  return propagation.extract(ROOT_CONTEXT, headers, headerGetter);
+}
+
+const messaging = (topic: string, operation: 'create' | 'send' | 'process', extra: Attributes = {}): Attributes => ({
+  'messaging.system': 'kafka',
+  'messaging.operation.type': operation,
+  'messaging.operation.name': operation,
+  'messaging.destination.name': topic,
+  ...extra,
+});
+
+/** The per-like producer span, a child of whatever is active (the HTTP request). */
+export function startCreateSpan(topic: string, key: string, event: LikeEvent): Span {
+  return tracer.startSpan(
+    `create ${topic}`,
+    {
+      kind: SpanKind.PRODUCER,
+      attributes: messaging(topic, 'create', {
+        'messaging.kafka.message.key': key,
+        'messaging.message.id': event.id,
+        'likepipe.action': event.type,
+        'likepipe.post_id': event.postId,
+      }),
+    },
+    context.active(),
+  );
+}
+
+/** The span of one Kafka produce request carrying `items` (their create spans). */
+export function startSendSpan(topic: string, items: readonly (Span | undefined)[]): Span {
+  const spans = items.filter((s): s is Span => s !== undefined);
+  return tracer.startSpan(
+    `send ${topic}`,
+    {
+      kind: SpanKind.CLIENT,
+      attributes: messaging(topic, 'send', { 'messaging.batch.message_count': items.length }),
+      links: spans.map((s) => ({ context: s.spanContext() })),
+    },
+    batchParent(spans),
+  );
+}
+
+/**
+ * A `process <topic>` span per message that arrived with a trace context; messages without one get none
+ * (a consumer does not start a new trace per untraced message: their batch span still covers them).
+ */
+export function startProcessSpans(
+  batch: { topic: string; partition: number; messages: KafkaMessage[] },
+  group: string,
+): (Span | undefined)[] {
+  return batch.messages.map((m) => {
+    const parent = extractTraceContext(m.headers);
+    if (!trace.getSpanContext(parent)) return undefined;
+    return tracer.startSpan(
+      `process ${batch.topic}`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: messaging(batch.topic, 'process', {
+          'messaging.consumer.group.name': group,
+          'messaging.destination.partition.id': String(batch.partition),
+          'messaging.kafka.offset': Number(m.offset),
+          ...(m.key ? { 'messaging.kafka.message.key': m.key.toString('utf8') } : {}),
+        }),
+      },
+      parent,
+    );
+  });
+}
+
+/**
+ * A span for work done on a batch of items (a Postgres transaction for many messages): in the trace of the
+ * first sampled item, linked to all of them, and each item's span linked back to it.
+ */
+export function startBatchSpan(name: string, items: readonly (Span | undefined)[], attributes: Attributes): Span {
+  const spans = items.filter((s): s is Span => s !== undefined);
+  const span = tracer.startSpan(
+    name,
+    { kind: SpanKind.INTERNAL, attributes, links: spans.map((s) => ({ context: s.spanContext() })) },
+    batchParent(spans),
+  );
+  const back = { context: span.spanContext() };
+  for (const s of spans) s.addLink(back);
+  return span;
+}
+
+function batchParent(spans: readonly Span[]): Context {
+  const first = spans.find((s) => s.isRecording());
+  return first ? trace.setSpan(ROOT_CONTEXT, first) : ROOT_CONTEXT;
+}
+
+/** Runs `fn` with `span` active (so Postgres and Redis spans nest under it) and ends it with the outcome. */
+export async function inSpan<T>(span: Span, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await context.with(trace.setSpan(context.active(), span), fn);
+  } catch (err) {
+    failSpan(span, err);
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+export function failSpan(span: Span, err: unknown): void {
+  span.recordException(err instanceof Error ? err : String(err));
+  span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+}
+
+/** Ends every span, marking them failed when `err` is given. */
+export function endSpans(spans: readonly (Span | undefined)[], err?: unknown): void {
+  for (const s of spans) {
+    if (!s) continue;
+    if (err !== undefined) failSpan(s, err);
+    s.end();
+  }
+}
