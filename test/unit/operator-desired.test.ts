@@ -183,6 +183,7 @@ describe('operator: desired state (pure)', () => {
         'ensure-topic',
         'notifier',
         'analytics',
+        'feed-ranker',
         'reconciler',
         'redis-cluster-keeper',
       ]),
