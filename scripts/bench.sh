@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# `npm run bench`: the hot-post benchmark (bench/hot-post.ts) on a private stack of its own (state dir and
-# ports apart from `npm run up` and the tests), with the naive and no-op comparison endpoints switched on.
-# Prints a table and leaves a copy in bench/results/. Targets only 127.0.0.1 and stops by itself.
+# `npm run bench [-- hot-post|hot-reads]`: the benchmarks on a private stack of their own (state dir and ports
+# apart from `npm run up` and the tests), with the naive and no-op comparison endpoints switched on: the hot-post
+# write path (bench/hot-post.ts) and a viral post's reads (bench/hot-reads.ts); both by default. Each prints a
+# table and leaves a copy in bench/results/. Targets only 127.0.0.1 and stops by itself.
 set -euo pipefail
+WHICH=${1:-all}
+case "$WHICH" in all | hot-post | hot-reads) ;; *) echo "usage: npm run bench [-- hot-post|hot-reads]" >&2; exit 2 ;; esac
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/lib/private-stack.sh"
 private_stack bench 200
@@ -16,4 +19,6 @@ trap 'bash "$ROOT/scripts/down.sh" >/dev/null 2>&1 || true' EXIT
 bash "$ROOT/scripts/up.sh"
 source "$ROOT/scripts/lib/use-node.sh"
 cd "$ROOT"
-LIKEPIPE_ENV_FILE="$LIKEPIPE_STATE/local.env" node --no-warnings bench/hot-post.ts
+export LIKEPIPE_ENV_FILE="$LIKEPIPE_STATE/local.env"
+if [ "$WHICH" != hot-reads ]; then node --no-warnings bench/hot-post.ts; fi
+if [ "$WHICH" != hot-post ]; then node --no-warnings bench/hot-reads.ts; fi
