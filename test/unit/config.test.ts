@@ -2,6 +2,7 @@ import {
   ConfigError,
   loadApiConfig,
   loadEnsureTopicConfig,
+  loadFeedRankerConfig,
   loadRedisKeeperConfig,
   loadTruthWriterConfig,
 } from '@likepipe/pipeline/config.js';
@@ -24,6 +25,23 @@ describe('configuration', () => {
       LIKEPIPE_FLUSH_INTERVAL_MS: 1_000,
       LIKEPIPE_BATCH_SIZE: 5_000,
     });
+  });
+
+  it('feed and cache settings: defaults, and a zero TTL (which would mean "forever" to the cache) refused', () => {
+    expect(loadFeedRankerConfig(base)).toMatchObject({
+      LIKEPIPE_FEED_REFRESH_MS: 2_000,
+      LIKEPIPE_FEED_HOT_CANDIDATES: 500,
+      LIKEPIPE_FEED_NEW_CANDIDATES: 200,
+      LIKEPIPE_METRICS_PORT: 9469,
+      LIKEPIPE_METRICS_HOST: '127.0.0.1',
+    });
+    expect(loadApiConfig(base)).toMatchObject({ LIKEPIPE_COUNT_CACHE_TTL_MS: 500, LIKEPIPE_FEED_CACHE_MS: 1_000 });
+    for (const name of ['LIKEPIPE_COUNT_CACHE_TTL_MS', 'LIKEPIPE_FEED_CACHE_MS']) {
+      expect(() => loadApiConfig({ ...base, [name]: '0' })).toThrow(new RegExp(`${name} is invalid`));
+    }
+    expect(() => loadFeedRankerConfig({ ...base, LIKEPIPE_FEED_REFRESH_MS: 'soon' })).toThrow(
+      /LIKEPIPE_FEED_REFRESH_MS is invalid/,
+    );
   });
 
   it('names every bad variable, says why, and never echoes the secret', () => {

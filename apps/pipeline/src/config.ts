@@ -58,7 +58,7 @@ const apiSchema = z.object({
   LIKEPIPE_REDIS_TIMEOUT_MS: int(1_000, 10, 60_000),
   LIKEPIPE_BENCH_ENDPOINTS: bool(false),
   /** How long each API process reuses the feed-ranker's candidate snapshot before reading Redis again. */
-  LIKEPIPE_FEED_CACHE_MS: int(1_000, 0, 60_000),
+  LIKEPIPE_FEED_CACHE_MS: int(1_000, 1, 60_000),
   /** GET /api/posts/{id}/count: how long a count is served from memory, and how many posts are held. */
   LIKEPIPE_COUNT_CACHE_TTL_MS: int(500, 1, 60_000),
   LIKEPIPE_COUNT_CACHE_MAX: int(100_000, 1, 10_000_000),
