@@ -275,16 +275,17 @@ test('the run leaves a screenshot of the page (a like, a count from others, a ro
 test('without post ids the page shows the viewer feed, hottest first, with working hearts', async () => {
   const hot = await createPost();
   for (let i = 0; i < 40; i++) expect((await like(uid('crowd'), hot)).status).toBe(200);
+  // Other suites' hot posts share the feed: show up to 100 so this one is surely listed.
   const viewer = uid('viewer');
   // The feed-ranker publishes its candidates every few hundred ms in tests.
   const feed = await waitFor('the post to be in the viewer feed', async () => {
-    const r = await call('GET', '/api/feed?limit=20', { user: viewer });
+    const r = await call('GET', '/api/feed?limit=100', { user: viewer });
     const ids = (r.body.items as { postId: string }[]).map((i) => i.postId);
     return ids.includes(hot) && ids;
   });
   const page = await context.newPage();
   page.on('pageerror', (err) => pageErrors.push(err.message));
-  await page.goto(`${API}/app/#token=${await token(viewer)}`);
+  await page.goto(`${API}/app/#token=${await token(viewer)}&feed=100`);
   await until('the feed to load', async () => (await page.locator('li.post').count()) > 0);
   const shown = await page
     .locator('li.post')

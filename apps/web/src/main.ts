@@ -7,6 +7,7 @@ import { LikeClient, type PostLikeView, type RollbackEvent } from '@likepipe/cli
  * The token then moves to sessionStorage and out of the address bar (and out of history and screenshots).
  */
 const TOKEN_KEY = 'likepipe.token';
+const FEED_SIZE = 20;
 const MAX_NOTES = 5;
 
 const $ = <T extends Element>(selector: string): T => {
@@ -15,7 +16,7 @@ const $ = <T extends Element>(selector: string): T => {
   return el;
 };
 
-function readSetup(): { token: string | null; posts: string[] } {
+function readSetup(): { token: string | null; posts: string[]; feedSize: number } {
   const params = new URLSearchParams(location.hash.slice(1));
   const fromUrl = params.get('token');
   if (fromUrl) {
@@ -27,7 +28,10 @@ function readSetup(): { token: string | null; posts: string[] } {
     .split(',')
     .map((id) => id.trim())
     .filter((id) => id.length > 0);
-  return { token: fromUrl ?? sessionStorage.getItem(TOKEN_KEY), posts };
+  // `feed=N` (1-100) sizes the feed shown when no posts are named; anything else keeps the default.
+  const n = Number(params.get('feed'));
+  const feedSize = Number.isInteger(n) && n >= 1 && n <= 100 ? n : FEED_SIZE;
+  return { token: fromUrl ?? sessionStorage.getItem(TOKEN_KEY), posts, feedSize };
 }
 
 /** The user id, only to say who is signed in: the server verifies the token, the page just reads it. */
@@ -42,22 +46,20 @@ function subjectOf(token: string): string | undefined {
   }
 }
 
-const FEED_SIZE = 20;
-
 /** The viewer's feed, best first: the post ids to show when the URL names none. */
-async function feedPostIds(token: string): Promise<string[]> {
-  const res = await fetch(`/api/feed?limit=${FEED_SIZE}`, { headers: { authorization: `Bearer ${token}` } });
+async function feedPostIds(token: string, size: number): Promise<string[]> {
+  const res = await fetch(`/api/feed?limit=${size}`, { headers: { authorization: `Bearer ${token}` } });
   if (!res.ok) throw new Error(`GET /api/feed answered ${res.status}`);
   const body = (await res.json()) as { items: { postId: string }[] };
   return body.items.map((i) => i.postId);
 }
 
-async function start(token: string, requested: string[]): Promise<void> {
+async function start(token: string, requested: string[], feedSize = FEED_SIZE): Promise<void> {
   const fromFeed = requested.length === 0;
   let postIds = requested;
   if (fromFeed) {
     try {
-      postIds = await feedPostIds(token);
+      postIds = await feedPostIds(token, feedSize);
     } catch (err) {
       $('#source').textContent = `could not load your feed (${(err as Error).message})`;
       return;
@@ -125,7 +127,7 @@ function showRollback(e: RollbackEvent): void {
 
 const setup = readSetup();
 if (setup.token) {
-  void start(setup.token, setup.posts);
+  void start(setup.token, setup.posts, setup.feedSize);
 } else {
   const form = $<HTMLFormElement>('#setup');
   form.hidden = false;
