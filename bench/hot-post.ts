@@ -8,20 +8,13 @@
  *
  * Run through scripts/bench.sh, which brings up a private stack with the bench endpoints enabled.
  */
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import autocannon from 'autocannon';
-import { SignJWT } from 'jose';
 import pg from 'pg';
 import { openLoop, percentile } from './open-loop.ts';
+import { env, signToken } from './stack-env.ts';
 
-const env = Object.fromEntries(
-  readFileSync(process.env.LIKEPIPE_ENV_FILE!, 'utf8')
-    .split('\n')
-    .map((l) => /^([A-Z0-9_]+)=(.*)$/.exec(l))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => [m[1]!, m[2]!]),
-);
 const API = env.LIKEPIPE_API_URL!;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 256);
 const LIKES = Number(process.env.BENCH_LIKES ?? 50_000);
@@ -33,19 +26,9 @@ const query = <R extends pg.QueryResultRow>(text: string, values: unknown[] = []
   ownQueries++;
   return db.query<R>(text, values);
 };
-const key = new TextEncoder().encode(env.LIKEPIPE_JWT_SECRET!);
-
 async function mintTokens(prefix: string, n: number): Promise<string[]> {
   const out: string[] = [];
-  for (let i = 0; i < n; i++) {
-    out.push(
-      await new SignJWT({})
-        .setProtectedHeader({ alg: 'HS256' })
-        .setSubject(`${prefix}${i}`)
-        .setExpirationTime('2h')
-        .sign(key),
-    );
-  }
+  for (let i = 0; i < n; i++) out.push(await signToken(`${prefix}${i}`));
   return out;
 }
 

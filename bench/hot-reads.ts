@@ -6,26 +6,16 @@
  * Prints throughput, latency, the Redis commands the whole cluster processed per 1,000 reads (INFO stats on
  * every node, before and after) and the cache's hit ratio (/metrics). Asserts nothing.
  */
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
-import { SignJWT } from 'jose';
+import { env, signToken as sign } from './stack-env.ts';
 
-const env = Object.fromEntries(
-  readFileSync(process.env.LIKEPIPE_ENV_FILE!, 'utf8')
-    .split('\n')
-    .map((l) => /^([A-Z0-9_]+)=(.*)$/.exec(l))
-    .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => [m[1]!, m[2]!]),
-);
 const API = env.LIKEPIPE_API_URL!;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 256);
 const SECONDS = Number(process.env.BENCH_READ_SECONDS ?? 10);
 const READERS = 1_000;
-const key = new TextEncoder().encode(env.LIKEPIPE_JWT_SECRET!);
-const sign = (sub: string) =>
-  new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setExpirationTime('2h').sign(key);
 
 /** Commands processed by every node of the cluster so far (each node counts its own). */
 async function redisCommands(): Promise<number> {

@@ -27,8 +27,11 @@ SELECT author_id, post_id, window_start, window_start + make_interval(secs => $5
        window_start + make_interval(secs => $5 / 1000.0)
 FROM grouped
 ON CONFLICT (post_id, window_start) DO UPDATE
-SET likers = ARRAY(
-      SELECT m.u FROM (
+-- Both arrays from one merge: each liker once (the stored time wins), newest first, untimed rows last.
+SET (likers, liked_at) = (
+      SELECT coalesce(array_agg(m.u ORDER BY m.t DESC NULLS LAST, m.u), '{}'),
+             coalesce(array_agg(m.t ORDER BY m.t DESC NULLS LAST, m.u), '{}')
+      FROM (
         SELECT DISTINCT ON (e.u) e.u, e.t FROM (
           SELECT u, t, 0 AS src FROM unnest(n.likers, n.liked_at) AS x (u, t)
           UNION ALL
@@ -37,18 +40,5 @@ SET likers = ARRAY(
         WHERE e.u IS NOT NULL
         ORDER BY e.u, e.src
       ) m
-      ORDER BY m.t DESC NULLS LAST, m.u
-    ),
-    liked_at = ARRAY(
-      SELECT m.t FROM (
-        SELECT DISTINCT ON (e.u) e.u, e.t FROM (
-          SELECT u, t, 0 AS src FROM unnest(n.likers, n.liked_at) AS x (u, t)
-          UNION ALL
-          SELECT u, t, 1 FROM unnest(EXCLUDED.likers, EXCLUDED.liked_at) AS x (u, t)
-        ) e
-        WHERE e.u IS NOT NULL
-        ORDER BY e.u, e.src
-      ) m
-      ORDER BY m.t DESC NULLS LAST, m.u
     ),
     updated_at = now();
