@@ -88,14 +88,21 @@ describe('analytics', () => {
         )
       ).rows.map((r) => ({ likes: Number(r.likes), unlikes: Number(r.unlikes) }));
 
-    expect(await store.apply(batch(0, 2))).toEqual({ applied: 3, skipped: 0, rows: 1 });
+    expect(await store.apply([batch(0, 2)])).toEqual({ applied: 3, skipped: 0, rows: 1 });
     expect(await counters()).toEqual([{ likes: 3, unlikes: 0 }]);
-    expect(await store.apply(batch(0, 2))).toEqual({ applied: 0, skipped: 3, rows: 0 }); // the same batch again
-    expect(await store.apply(batch(1, 4))).toEqual({ applied: 2, skipped: 2, rows: 1 }); // overlapping
+    expect(await store.apply([batch(0, 2)])).toEqual({ applied: 0, skipped: 3, rows: 0 }); // the same batch again
+    expect(await store.apply([batch(1, 4)])).toEqual({ applied: 2, skipped: 2, rows: 1 }); // overlapping
     expect(await counters()).toEqual([{ likes: 4, unlikes: 1 }]);
+    // One flush holding several partitions: each partition's progress is its own. Partition 3 again (all
+    // applied) next to partition 5, seen for the first time, in one transaction.
+    const other = { ...batch(10, 12), partition: 5 };
+    expect(await store.apply([other, batch(2, 4)])).toEqual({ applied: 3, skipped: 3, rows: 1 });
+    expect(await counters()).toEqual([{ likes: 7, unlikes: 1 }]);
+    expect(await store.apply([batch(0, 4), other])).toEqual({ applied: 0, skipped: 8, rows: 0 });
+    expect(await counters()).toEqual([{ likes: 7, unlikes: 1 }]);
     const window = { from: new Date('2026-03-01T10:00:00Z'), to: new Date('2026-03-01T11:00:00Z') };
     expect(await store.series(postId, window)).toEqual([
-      { postId, minute: '2026-03-01T10:15:00.000Z', likes: 4, unlikes: 1 },
+      { postId, minute: '2026-03-01T10:15:00.000Z', likes: 7, unlikes: 1 },
     ]);
   });
 });

@@ -96,8 +96,8 @@ describe('notifier', () => {
       event: e,
     }));
     const batch = { group, topic: 'like-events', partition: 0, records };
-    expect(await store.apply(batch, 60_000)).toMatchObject({ applied: 4, skipped: 0 });
-    expect(await store.apply(batch, 60_000)).toMatchObject({ applied: 0, skipped: 4 });
+    expect(await store.apply([batch], 60_000)).toMatchObject({ applied: 4, skipped: 0 });
+    expect(await store.apply([batch], 60_000)).toMatchObject({ applied: 0, skipped: 4 });
     const rows = await store.forRecipient(author, 10);
     expect(rows.filter((r) => r.postId === postId).map((r) => r.likers)).toEqual([['x', 'y']]);
   });
@@ -125,14 +125,17 @@ describe('notifier', () => {
       records: events.map((event, i) => ({ offset: BigInt(i), event })),
     });
     // The newest like is read first, from another partition than the older ones.
-    await store.apply(batch(1, [event('late', 30)]), 60_000);
-    await store.apply(batch(2, [event('early', 10), event('middle', 20)]), 60_000);
+    await store.apply([batch(1, [event('late', 30)])], 60_000);
+    await store.apply([batch(2, [event('early', 10), event('middle', 20)])], 60_000);
     const likers = async () =>
       (await store.forRecipient(author, 10)).filter((r) => r.postId === postId).map((r) => r.likers);
     expect(await likers()).toEqual([['late', 'middle', 'early']]);
     // An unlike takes its liker out and leaves the others' order alone.
-    await store.apply(batch(3, [event('middle', 40, 'unlike')]), 60_000);
+    await store.apply([batch(3, [event('middle', 40, 'unlike')])], 60_000);
     expect(await likers()).toEqual([['late', 'early']]);
+    // Two partitions in one flush, the newer like in the lower partition: still newest first.
+    await store.apply([batch(4, [event('newest', 50)]), batch(5, [event('newer', 45)])], 60_000);
+    expect(await likers()).toEqual([['newest', 'newer', 'late', 'early']]);
   });
 
   it('pushes each closed notification to the webhook once, after retries, without holding up the consumer', async () => {

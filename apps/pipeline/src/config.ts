@@ -65,10 +65,15 @@ const apiSchema = z.object({
   LIKEPIPE_FEED_RECENCY_HALF_LIFE_MS: int(6 * 3_600_000, 60_000, 30 * 86_400_000),
 });
 
-const truthWriterSchema = z.object({
-  ...common,
+/** Consumers write one transaction per flush: after this long, or sooner at this many events. */
+const flush = {
   LIKEPIPE_FLUSH_INTERVAL_MS: int(1_000, 10, 600_000),
   LIKEPIPE_BATCH_SIZE: int(5_000, 1, 1_000_000),
+};
+
+const truthWriterSchema = z.object({
+  ...common,
+  ...flush,
   LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS: int(30_000, 6_000, 300_000),
   LIKEPIPE_METRICS_PORT: int(9464, 0, 65535),
   LIKEPIPE_METRICS_HOST: metricsHost,
@@ -76,6 +81,7 @@ const truthWriterSchema = z.object({
 
 const analyticsSchema = z.object({
   ...common,
+  ...flush,
   LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS: int(30_000, 6_000, 300_000),
   LIKEPIPE_METRICS_PORT: int(9467, 0, 65535),
   LIKEPIPE_METRICS_HOST: metricsHost,
@@ -83,6 +89,7 @@ const analyticsSchema = z.object({
 
 const notifierSchema = z.object({
   ...common,
+  ...flush,
   LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS: int(30_000, 6_000, 300_000),
   LIKEPIPE_METRICS_PORT: int(9468, 0, 65535),
   LIKEPIPE_METRICS_HOST: metricsHost,
@@ -101,6 +108,7 @@ const notifierSchema = z.object({
 
 const feedRankerSchema = z.object({
   ...common,
+  ...flush,
   LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS: int(30_000, 6_000, 300_000),
   LIKEPIPE_METRICS_PORT: int(9469, 0, 65535),
   LIKEPIPE_METRICS_HOST: metricsHost,

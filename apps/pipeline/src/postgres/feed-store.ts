@@ -7,9 +7,9 @@ import { prepared } from './sql.js';
 export class PgFeedStore {
   constructor(private readonly pool: pg.Pool) {}
 
-  /** One transaction per partition batch: the velocity buckets, the affinities and the partition's progress. */
-  async apply(batch: PartitionBatch, now: number): Promise<{ applied: number; skipped: number }> {
-    const r = await applyOnce(this.pool, batch, async (client, events) => {
+  /** One transaction per flush: the velocity buckets, the affinities and the partitions' progress. */
+  async apply(batches: readonly PartitionBatch[], now: number): Promise<{ applied: number; skipped: number }> {
+    const r = await applyOnce(this.pool, batches, async (client, events) => {
       const { velocity, affinity } = foldFeedEvents(events, now);
       if (velocity.length > 0) {
         await client.query(

@@ -16,9 +16,12 @@ export interface Delivery {
 export class PgNotificationStore implements NotificationReader {
   constructor(private readonly pool: pg.Pool) {}
 
-  /** Applies a partition batch, coalescing likes per post into windows of `windowMs`. */
-  async apply(batch: PartitionBatch, windowMs: number): Promise<{ applied: number; skipped: number; changes: number }> {
-    const r = await applyOnce(this.pool, batch, async (client, events) => {
+  /** Applies one flush of partition batches, coalescing likes per post into windows of `windowMs`. */
+  async apply(
+    batches: readonly PartitionBatch[],
+    windowMs: number,
+  ): Promise<{ applied: number; skipped: number; changes: number }> {
+    const r = await applyOnce(this.pool, batches, async (client, events) => {
       const changes = planNotifications(events, windowMs);
       const adds = changes.filter((c) => c.liked);
       const removes = changes.filter((c) => !c.liked);

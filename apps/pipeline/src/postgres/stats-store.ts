@@ -9,8 +9,9 @@ export type { PartitionBatch } from './consumer-progress.js';
 export class PgStatsStore implements StatsReader {
   constructor(private readonly pool: pg.Pool) {}
 
-  async apply(batch: PartitionBatch): Promise<{ applied: number; skipped: number; rows: number }> {
-    const r = await applyOnce(this.pool, batch, async (client, events) => {
+  /** One flush: the partition batches in one transaction, each offset applied once. */
+  async apply(batches: readonly PartitionBatch[]): Promise<{ applied: number; skipped: number; rows: number }> {
+    const r = await applyOnce(this.pool, batches, async (client, events) => {
       const stats = foldMinuteStats(events);
       if (stats.length > 0) {
         await client.query(

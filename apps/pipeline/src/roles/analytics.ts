@@ -27,12 +27,14 @@ export async function runAnalytics(config: AnalyticsConfig, log: Logger): Promis
     group: ANALYTICS_GROUP,
     topic: config.LIKEPIPE_KAFKA_TOPIC,
     sessionTimeoutMs: config.LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS,
+    flushIntervalMs: config.LIKEPIPE_FLUSH_INTERVAL_MS,
+    batchSize: config.LIKEPIPE_BATCH_SIZE,
     name: 'analytics',
     log,
-    apply: async (batch) => {
+    apply: async (batches) => {
       const end = analyticsBatchDuration.startTimer();
       try {
-        const r = await store.apply(batch);
+        const r = await store.apply(batches);
         analyticsBatches.inc({ outcome: 'ok' });
         analyticsEvents.inc({ outcome: 'applied' }, r.applied);
         if (r.skipped > 0) analyticsEvents.inc({ outcome: 'skipped' }, r.skipped);

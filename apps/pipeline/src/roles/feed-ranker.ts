@@ -46,11 +46,13 @@ export async function runFeedRanker(config: FeedRankerConfig, log: Logger): Prom
     group: FEED_RANKER_GROUP,
     topic: config.LIKEPIPE_KAFKA_TOPIC,
     sessionTimeoutMs: config.LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS,
+    flushIntervalMs: config.LIKEPIPE_FLUSH_INTERVAL_MS,
+    batchSize: config.LIKEPIPE_BATCH_SIZE,
     name: 'feed-ranker',
     log,
-    apply: async (batch) => {
+    apply: async (batches) => {
       try {
-        const r = await store.apply(batch, Date.now());
+        const r = await store.apply(batches, Date.now());
         feedRankerBatches.inc({ outcome: 'ok' });
         feedRankerEvents.inc({ outcome: 'applied' }, r.applied);
         if (r.skipped > 0) feedRankerEvents.inc({ outcome: 'skipped' }, r.skipped);

@@ -41,11 +41,13 @@ export async function runNotifier(config: NotifierConfig, log: Logger): Promise<
     group: NOTIFIER_GROUP,
     topic: config.LIKEPIPE_KAFKA_TOPIC,
     sessionTimeoutMs: config.LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS,
+    flushIntervalMs: config.LIKEPIPE_FLUSH_INTERVAL_MS,
+    batchSize: config.LIKEPIPE_BATCH_SIZE,
     name: 'notifier',
     log,
-    apply: async (batch) => {
+    apply: async (batches) => {
       try {
-        const r = await store.apply(batch, config.LIKEPIPE_NOTIFY_WINDOW_MS);
+        const r = await store.apply(batches, config.LIKEPIPE_NOTIFY_WINDOW_MS);
         notifierBatches.inc({ outcome: 'ok' });
         notifierEvents.inc({ outcome: 'applied' }, r.applied);
         if (r.skipped > 0) notifierEvents.inc({ outcome: 'skipped' }, r.skipped);
