@@ -12,9 +12,9 @@ import { onShutdown } from './shutdown.js';
 export const ANALYTICS_GROUP = 'likepipe-analytics';
 
 /**
- * The analytics role: per-minute like and unlike counts per post. Each fetched partition batch is one
- * Postgres transaction (never one write per like) that also records the partition's progress, so a batch Kafka
- * delivers again is skipped; the Kafka offset is committed after that transaction.
+ * The analytics role: per-minute like and unlike counts per post. Each flush (all partitions' batches, every
+ * second or 5,000 events) is one Postgres transaction that also records each partition's progress, so a batch
+ * Kafka delivers again is skipped; the Kafka offsets are committed after that transaction.
  */
 export async function runAnalytics(config: AnalyticsConfig, log: Logger): Promise<void> {
   const pool = createPool(config.DATABASE_URL, { max: 4, applicationName: 'likepipe-analytics' });

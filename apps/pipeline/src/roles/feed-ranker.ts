@@ -26,7 +26,7 @@ const PRUNE_EVERY_MS = 60_000;
 
 /**
  * The feed-ranker role. Consuming: per-minute like-velocity buckets and per-user author affinities, one
- * Postgres transaction per fetched partition batch, exact under replay (consumer_progress). Ranking: every
+ * Postgres transaction per flush of all its partitions, exact under replay (consumer_progress). Ranking: every
  * LIKEPIPE_FEED_REFRESH_MS it asks Postgres for the bounded candidate set (hottest by sliding-window velocity,
  * plus newest) and publishes it to Redis, where every like-API replica adds the viewer's relationship and
  * picks the top K. Velocity is shared in Postgres rather than held in memory because a post's likes are spread

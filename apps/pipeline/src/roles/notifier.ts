@@ -14,7 +14,7 @@ export const NOTIFIER_GROUP = 'likepipe-notifier';
 
 /**
  * The notifier role: tells a post's author who liked it, one notification per post per window (coalesced in
- * Postgres, one transaction per fetched partition batch, exact under replay), and, when a webhook is set,
+ * Postgres, one transaction per flush, exact under replay), and, when a webhook is set,
  * pushes each closed window once.
  */
 export async function runNotifier(config: NotifierConfig, log: Logger): Promise<void> {
