@@ -108,6 +108,28 @@ describe('operator: desired state (pure)', () => {
     expect(keda.has('HorizontalPodAutoscaler/likes-truth-writer')).toBe(false);
   });
 
+  test("every consumer role's flush settings reach its container", () => {
+    const objs = byKey(
+      desiredState(
+        pipeline((s) => {
+          s.consumers.analytics.flushIntervalMs = 250;
+          s.consumers.feedRanker.batchSize = 777;
+        }),
+        observed(),
+      ).objects,
+    );
+    const envOf = (name: string) => spec(objs.get(`Deployment/likes-${name}`)).template.spec.containers[0].env;
+    expect(envOf('analytics')).toEqual(
+      expect.arrayContaining([
+        { name: 'LIKEPIPE_FLUSH_INTERVAL_MS', value: '250' },
+        { name: 'LIKEPIPE_BATCH_SIZE', value: '5000' },
+      ]),
+    );
+    expect(envOf('feed-ranker')).toContainEqual({ name: 'LIKEPIPE_BATCH_SIZE', value: '777' });
+    expect(envOf('notifier')).toContainEqual({ name: 'LIKEPIPE_FLUSH_INTERVAL_MS', value: '1000' });
+    expect(envOf('truth-writer')).toContainEqual({ name: 'LIKEPIPE_FLUSH_INTERVAL_MS', value: '1000' });
+  });
+
   test('disabled roles and external stores produce no objects for them', () => {
     const objs = byKey(
       desiredState(

@@ -73,6 +73,13 @@ const lagConsumer = (path: string, what: string, enabled: boolean, extra: Record
       minReplicas: int('Fewest replicas.', 0, 1000, 1),
       maxReplicas: int('Most replicas; capped at kafka.partitions.', 1, 1000, 6),
       lagTarget: int('Consumer lag (events) per replica the autoscaler aims for.', 1, 10_000_000, 1000),
+      flushIntervalMs: int(
+        'Longest time an event waits before the Postgres transaction that writes it (one per flush).',
+        50,
+        60_000,
+        1000,
+      ),
+      batchSize: int('Events that trigger a flush before the interval ends.', 1, 100_000, 5000),
       resources: resources(`each ${path} pod`),
       ...extra,
     },
@@ -314,10 +321,7 @@ export const specSchema: Schema = expandDefaults(
       consumers: obj(
         'The Kafka consumer roles, one consumer group each.',
         {
-          truthWriter: lagConsumer('consumers.truthWriter', 'Batch-writes likes and counts to Postgres.', true, {
-            flushIntervalMs: int('Longest time a like waits before its batch is written.', 50, 60_000, 1000),
-            batchSize: int('Events that trigger a flush before the interval ends.', 1, 100_000, 5000),
-          }),
+          truthWriter: lagConsumer('consumers.truthWriter', 'Batch-writes likes and counts to Postgres.', true),
           notifier: lagConsumer('consumers.notifier', 'Tells authors about likes, coalesced per post.', true, {
             windowSeconds: int('Likes of one post within this many seconds become one notification.', 1, 86_400, 60),
             webhookSecretRef: secretKeyRef(

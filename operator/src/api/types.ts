@@ -77,13 +77,13 @@ export interface LagScaledConsumer {
   maxReplicas: number;
   /** Consumer lag per replica that the autoscaler aims for. */
   lagTarget: number;
+  /** One Postgres transaction per flush: after this long, or sooner at `batchSize` events. */
+  flushIntervalMs: number;
+  batchSize: number;
   resources?: ResourceRequirements;
 }
 
-export interface TruthWriterSpec extends LagScaledConsumer {
-  flushIntervalMs: number;
-  batchSize: number;
-}
+export type TruthWriterSpec = LagScaledConsumer;
 
 export interface ReconcilerSpec {
   enabled: boolean;

@@ -30,11 +30,12 @@ export function consumerObjects(lp: LikePipeline, c: Connections, kinds: Autosca
   for (const { role, field } of LAG_ROLES) {
     const spec = cs[field];
     if (!spec.enabled) continue;
-    const extraEnv: EnvVar[] = [];
+    const extraEnv: EnvVar[] = env({
+      LIKEPIPE_FLUSH_INTERVAL_MS: spec.flushIntervalMs,
+      LIKEPIPE_BATCH_SIZE: spec.batchSize,
+    });
     const init: Record<string, unknown>[] = [];
     if (role === 'truth-writer') {
-      const tw = cs.truthWriter;
-      extraEnv.push(...env({ LIKEPIPE_FLUSH_INTERVAL_MS: tw.flushIntervalMs, LIKEPIPE_BATCH_SIZE: tw.batchSize }));
       // The truth-writer makes sure its inputs exist: the topic (unless Strimzi's Topic Operator owns it) and
       // the schema. The partition count is here, and only here, so growing it rolls just this Deployment.
       if (lp.spec.kafka.mode !== 'strimzi') init.push(ensureTopicInit(lp, c));
