@@ -14,6 +14,7 @@ const common = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
+    '^@likepipe/contract$': '<rootDir>/packages/contract/src/index.ts',
     '^@likepipe/core$': '<rootDir>/packages/core/src/index.ts',
     '^@likepipe/client$': '<rootDir>/packages/client/src/index.ts',
     '^@likepipe/pipeline/(.*)\\.js$': '<rootDir>/apps/pipeline/src/$1.ts',

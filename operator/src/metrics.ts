@@ -1,44 +1,29 @@
+import { OPERATOR_METRICS } from '@likepipe/contract';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/**
+ * The operator's registry, built from the contract's definitions (packages/contract/src/metrics.ts). Process
+ * metrics keep their conventional names (`process_*`, `nodejs_*`).
+ */
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: 'likepipe_operator_' });
+collectDefaultMetrics({ register: registry });
 
-export const reconcileTotal = new Counter({
-  name: 'likepipe_operator_reconcile_total',
-  help: 'Reconciles of LikePipelines, by result (success, error, requeue: waiting on a problem the user must fix).',
-  labelNames: ['result'] as const,
-  registers: [registry],
-});
-export const reconcileErrors = new Counter({
-  name: 'likepipe_operator_reconcile_errors_total',
-  help: 'Reconciles that failed and were retried with backoff.',
-  registers: [registry],
-});
+const M = OPERATOR_METRICS;
+type Def<L extends string> = { readonly name: string; readonly help: string; readonly labelNames: readonly L[] };
+const counter = <L extends string>(d: Def<L>) =>
+  new Counter<L>({ name: d.name, help: d.help, labelNames: d.labelNames, registers: [registry] });
+const gauge = <L extends string>(d: Def<L>) =>
+  new Gauge<L>({ name: d.name, help: d.help, labelNames: d.labelNames, registers: [registry] });
+
+export const reconcileTotal = counter(M.reconcileTotal);
+export const reconcileErrors = counter(M.reconcileErrors);
 export const reconcileDuration = new Histogram({
-  name: 'likepipe_operator_reconcile_duration_seconds',
-  help: 'Time for one reconcile of one LikePipeline.',
-  buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  name: M.reconcileDuration.name,
+  help: M.reconcileDuration.help,
+  buckets: [...M.reconcileDuration.buckets],
   registers: [registry],
 });
-export const queueDepth = new Gauge({
-  name: 'likepipe_operator_queue_depth',
-  help: 'LikePipeline keys waiting in the work queue.',
-  registers: [registry],
-});
-export const isLeader = new Gauge({
-  name: 'likepipe_operator_leader',
-  help: '1 while this replica holds the leader lease.',
-  registers: [registry],
-});
-export const appliedObjects = new Counter({
-  name: 'likepipe_operator_applies_total',
-  help: 'Server-side applies sent, by kind.',
-  labelNames: ['kind'] as const,
-  registers: [registry],
-});
-export const prunedObjects = new Counter({
-  name: 'likepipe_operator_prunes_total',
-  help: 'Owned objects deleted because the spec no longer asks for them, by kind.',
-  labelNames: ['kind'] as const,
-  registers: [registry],
-});
+export const queueDepth = gauge(M.queueDepth);
+export const isLeader = gauge(M.isLeader);
+export const appliedObjects = counter(M.appliedObjects);
+export const prunedObjects = counter(M.prunedObjects);

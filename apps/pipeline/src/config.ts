@@ -1,215 +1,27 @@
-import { availableParallelism } from 'node:os';
-import { z } from 'zod';
+import { loadRoleConfig, type RoleConfig } from '@likepipe/contract';
 
 /**
- * Configuration comes from the environment, parsed once at start. A bad value stops the process with a
- * message naming the variable; secrets are never echoed.
+ * Each role's configuration, parsed once at start from the environment with the contract's schemas
+ * (packages/contract/src/role-env.ts: names, defaults, bounds). A bad value stops the process with a
+ * ConfigError naming the variable; secrets are never echoed.
  */
-export class ConfigError extends Error {
-  readonly code = 'config_invalid';
-}
+export { ConfigError } from '@likepipe/contract';
 
-const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
-const bool = (def: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no'])
-    .default(def ? 'true' : 'false')
-    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+export const loadApiConfig = (env = process.env) => loadRoleConfig('like-api', env);
+export const loadTruthWriterConfig = (env = process.env) => loadRoleConfig('truth-writer', env);
+export const loadReconcilerConfig = (env = process.env) => loadRoleConfig('reconciler', env);
+export const loadAnalyticsConfig = (env = process.env) => loadRoleConfig('analytics', env);
+export const loadNotifierConfig = (env = process.env) => loadRoleConfig('notifier', env);
+export const loadFeedRankerConfig = (env = process.env) => loadRoleConfig('feed-ranker', env);
+export const loadMigrateConfig = (env = process.env) => loadRoleConfig('migrate', env);
+export const loadEnsureTopicConfig = (env = process.env) => loadRoleConfig('ensure-topic', env);
+export const loadRedisKeeperConfig = (env = process.env) => loadRoleConfig('redis-cluster-keeper', env);
 
-const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'expected host:port');
-const list = (item: z.ZodString) =>
-  z
-    .string()
-    .transform((s) =>
-      s
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(item).min(1, 'expected at least one host:port'));
-
-const common = {
-  REDIS_CLUSTER_NODES: list(hostPort),
-  KAFKA_BROKERS: list(hostPort),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL'),
-  LIKEPIPE_KAFKA_TOPIC: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]{1,249}$/)
-    .default('like-events'),
-  LIKEPIPE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-};
-
-/** Worker roles' /metrics, /healthz, /readyz: loopback on a laptop, 0.0.0.0 in a pod (the operator sets it). */
-const metricsHost = z.string().min(1).default('127.0.0.1');
-
-const apiSchema = z.object({
-  ...common,
-  LIKEPIPE_JWT_SECRET: z.string().min(32, 'must be at least 32 characters (HS256 key)'),
-  LIKEPIPE_API_HOST: z.string().default('127.0.0.1'),
-  LIKEPIPE_API_PORT: int(8080, 1, 65535),
-  LIKEPIPE_API_WORKERS: int(availableParallelism(), 1, 256),
-  LIKEPIPE_RATE_LIMIT: int(100, 1, 100_000),
-  LIKEPIPE_RATE_WINDOW_MS: int(60_000, 1_000, 86_400_000),
-  LIKEPIPE_IDEMPOTENCY_TTL_S: int(86_400, 60, 7 * 86_400),
-  LIKEPIPE_PRODUCER_LINGER_MS: int(2, 0, 1_000),
-  LIKEPIPE_PRODUCER_MAX_BATCH: int(1_000, 1, 100_000),
-  LIKEPIPE_PRODUCER_MAX_QUEUED: int(50_000, 1, 10_000_000),
-  LIKEPIPE_PRODUCER_TIMEOUT_MS: int(5_000, 100, 120_000),
-  LIKEPIPE_REDIS_TIMEOUT_MS: int(1_000, 10, 60_000),
-  LIKEPIPE_BENCH_ENDPOINTS: bool(false),
-  /** How long each API process reuses the feed-ranker's candidate snapshot before reading Redis again. */
-  LIKEPIPE_FEED_CACHE_MS: int(1_000, 1, 60_000),
-  /** GET /api/posts/{id}/count: how long a count is served from memory, and how many posts are held. */
-  LIKEPIPE_COUNT_CACHE_TTL_MS: int(500, 1, 60_000),
-  LIKEPIPE_COUNT_CACHE_MAX: int(100_000, 1, 10_000_000),
-  LIKEPIPE_FEED_RECENCY_HALF_LIFE_MS: int(6 * 3_600_000, 60_000, 30 * 86_400_000),
-});
-
-/** Consumers write one transaction per flush: after this long, or sooner at this many events. */
-const flush = {
-  LIKEPIPE_FLUSH_INTERVAL_MS: int(1_000, 10, 600_000),
-  LIKEPIPE_BATCH_SIZE: int(5_000, 1, 1_000_000),
-};
-
-const truthWriterSchema = z.object({
-  ...common,
-  ...flush,
-  LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS: int(30_000, 6_000, 300_000),
-  LIKEPIPE_METRICS_PORT: int(9464, 0, 65535),
-  LIKEPIPE_METRICS_HOST: metricsHost,
-});
-
-const analyticsSchema = z.object({
-  ...common,
-  ...flush,
-  LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS: int(30_000, 6_000, 300_000),
-  LIKEPIPE_METRICS_PORT: int(9467, 0, 65535),
-  LIKEPIPE_METRICS_HOST: metricsHost,
-});
-
-const notifierSchema = z.object({
-  ...common,
-  ...flush,
-  LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS: int(30_000, 6_000, 300_000),
-  LIKEPIPE_METRICS_PORT: int(9468, 0, 65535),
-  LIKEPIPE_METRICS_HOST: metricsHost,
-  /** Likes of one post within this window become one notification. */
-  LIKEPIPE_NOTIFY_WINDOW_MS: int(60_000, 1_000, 86_400_000),
-  LIKEPIPE_NOTIFY_WEBHOOK_URL: z
-    .string()
-    .optional()
-    .transform((v) => v || undefined)
-    .pipe(z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional()),
-  LIKEPIPE_NOTIFY_PUSH_INTERVAL_MS: int(1_000, 50, 60_000),
-  LIKEPIPE_NOTIFY_PUSH_TIMEOUT_MS: int(5_000, 100, 60_000),
-  LIKEPIPE_NOTIFY_RETRY_BASE_MS: int(1_000, 10, 3_600_000),
-  LIKEPIPE_NOTIFY_RETRY_MAX_MS: int(300_000, 10, 86_400_000),
-});
-
-const feedRankerSchema = z.object({
-  ...common,
-  ...flush,
-  LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS: int(30_000, 6_000, 300_000),
-  LIKEPIPE_METRICS_PORT: int(9469, 0, 65535),
-  LIKEPIPE_METRICS_HOST: metricsHost,
-  /** How often the candidate snapshot is recomputed and published. */
-  LIKEPIPE_FEED_REFRESH_MS: int(2_000, 100, 600_000),
-  /** The candidate set's bounds: this many hottest posts by velocity plus this many newest posts. */
-  LIKEPIPE_FEED_HOT_CANDIDATES: int(500, 1, 100_000),
-  LIKEPIPE_FEED_NEW_CANDIDATES: int(200, 0, 100_000),
-});
-
-const reconcilerSchema = z.object({
-  ...common,
-  LIKEPIPE_RECONCILE_INTERVAL_MS: int(5_000, 100, 3_600_000),
-  LIKEPIPE_RECONCILE_SWEEP_SIZE: int(500, 1, 100_000),
-  LIKEPIPE_METRICS_PORT: int(9465, 0, 65535),
-  LIKEPIPE_METRICS_HOST: metricsHost,
-});
-
-const migrateSchema = z.object({ DATABASE_URL: common.DATABASE_URL });
-
-const ensureTopicSchema = z
-  .object({
-    KAFKA_BROKERS: common.KAFKA_BROKERS,
-    LIKEPIPE_KAFKA_TOPIC: common.LIKEPIPE_KAFKA_TOPIC,
-    LIKEPIPE_LOG_LEVEL: common.LIKEPIPE_LOG_LEVEL,
-    LIKEPIPE_KAFKA_PARTITIONS: int(12, 1, 10_000),
-    LIKEPIPE_KAFKA_REPLICATION_FACTOR: int(1, 1, 32_767),
-    LIKEPIPE_KAFKA_MIN_INSYNC_REPLICAS: int(1, 1, 32_767),
-    LIKEPIPE_ENSURE_TOPIC_TIMEOUT_MS: int(120_000, 100, 3_600_000),
-  })
-  .superRefine((c, ctx) => {
-    // More in-sync replicas than replicas would make every acks=all produce fail.
-    if (c.LIKEPIPE_KAFKA_MIN_INSYNC_REPLICAS > c.LIKEPIPE_KAFKA_REPLICATION_FACTOR) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['LIKEPIPE_KAFKA_MIN_INSYNC_REPLICAS'],
-        message: `must be at most LIKEPIPE_KAFKA_REPLICATION_FACTOR (${c.LIKEPIPE_KAFKA_REPLICATION_FACTOR})`,
-      });
-    }
-  });
-
-const redisKeeperSchema = z
-  .object({
-    LIKEPIPE_LOG_LEVEL: common.LIKEPIPE_LOG_LEVEL,
-    /** Every pod of the StatefulSet, in ordinal order: the position is the ordinal. */
-    LIKEPIPE_REDIS_NODES: list(hostPort),
-    LIKEPIPE_REDIS_SHARDS: int(3, 3, 1_000),
-    LIKEPIPE_REDIS_REPLICAS_PER_SHARD: int(1, 0, 10),
-    // An empty value (a Secret key set to "") means no password, as when it is unset.
-    LIKEPIPE_REDIS_PASSWORD: z
-      .string()
-      .optional()
-      .transform((v) => v || undefined),
-    LIKEPIPE_KEEPER_INTERVAL_MS: int(10_000, 100, 3_600_000),
-    LIKEPIPE_KEEPER_ONCE: bool(false),
-    LIKEPIPE_KEEPER_FORGET_AFTER_PASSES: int(3, 0, 1_000),
-    LIKEPIPE_METRICS_PORT: int(9466, 0, 65535),
-    LIKEPIPE_METRICS_HOST: metricsHost,
-  })
-  .superRefine((c, ctx) => {
-    const expected = c.LIKEPIPE_REDIS_SHARDS * (1 + c.LIKEPIPE_REDIS_REPLICAS_PER_SHARD);
-    if (c.LIKEPIPE_REDIS_NODES.length !== expected) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['LIKEPIPE_REDIS_NODES'],
-        message:
-          `lists ${c.LIKEPIPE_REDIS_NODES.length} nodes, but LIKEPIPE_REDIS_SHARDS × (1 + ` +
-          `LIKEPIPE_REDIS_REPLICAS_PER_SHARD) = ${expected}`,
-      });
-    }
-    if (new Set(c.LIKEPIPE_REDIS_NODES).size !== c.LIKEPIPE_REDIS_NODES.length) {
-      ctx.addIssue({ code: 'custom', path: ['LIKEPIPE_REDIS_NODES'], message: 'lists a node twice' });
-    }
-  });
-
-function parse<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {
-  const result = schema.safeParse(env);
-  if (result.success) return result.data;
-  const lines = result.error.issues.map((i) => {
-    const name = String(i.path[0] ?? '?');
-    const given = env[name] === undefined ? 'is not set' : 'is invalid';
-    return `  ${name} ${given}: ${i.message}`;
-  });
-  throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
-}
-
-export const loadApiConfig = (env = process.env) => parse(apiSchema, env);
-export const loadTruthWriterConfig = (env = process.env) => parse(truthWriterSchema, env);
-export const loadReconcilerConfig = (env = process.env) => parse(reconcilerSchema, env);
-export const loadAnalyticsConfig = (env = process.env) => parse(analyticsSchema, env);
-export const loadNotifierConfig = (env = process.env) => parse(notifierSchema, env);
-export const loadFeedRankerConfig = (env = process.env) => parse(feedRankerSchema, env);
-export const loadMigrateConfig = (env = process.env) => parse(migrateSchema, env);
-export const loadEnsureTopicConfig = (env = process.env) => parse(ensureTopicSchema, env);
-export const loadRedisKeeperConfig = (env = process.env) => parse(redisKeeperSchema, env);
-
-export type ApiConfig = ReturnType<typeof loadApiConfig>;
-export type TruthWriterConfig = ReturnType<typeof loadTruthWriterConfig>;
-export type ReconcilerConfig = ReturnType<typeof loadReconcilerConfig>;
-export type AnalyticsConfig = ReturnType<typeof loadAnalyticsConfig>;
-export type NotifierConfig = ReturnType<typeof loadNotifierConfig>;
-export type FeedRankerConfig = ReturnType<typeof loadFeedRankerConfig>;
-export type EnsureTopicConfig = ReturnType<typeof loadEnsureTopicConfig>;
-export type RedisKeeperConfig = ReturnType<typeof loadRedisKeeperConfig>;
+export type ApiConfig = RoleConfig<'like-api'>;
+export type TruthWriterConfig = RoleConfig<'truth-writer'>;
+export type ReconcilerConfig = RoleConfig<'reconciler'>;
+export type AnalyticsConfig = RoleConfig<'analytics'>;
+export type NotifierConfig = RoleConfig<'notifier'>;
+export type FeedRankerConfig = RoleConfig<'feed-ranker'>;
+export type EnsureTopicConfig = RoleConfig<'ensure-topic'>;
+export type RedisKeeperConfig = RoleConfig<'redis-cluster-keeper'>;

@@ -1,0 +1,19 @@
+# shellcheck shell=bash disable=SC2034
+# Generated from packages/contract by `npm run gen:contract`; do not edit (a unit test checks it is current).
+LIKEPIPE_CONTRACT_ROLES="like-api truth-writer analytics notifier feed-ranker reconciler migrate ensure-topic redis-cluster-keeper"
+LIKEPIPE_CONTRACT_WORKER_ROLES="truth-writer analytics notifier feed-ranker reconciler redis-cluster-keeper"
+LIKEPIPE_CONTRACT_CONSUMER_ROLES="truth-writer analytics notifier feed-ranker"
+LIKEPIPE_CONTRACT_API_PORT=8080
+LIKEPIPE_CONTRACT_POD_METRICS_PORT=9464
+LIKEPIPE_CONTRACT_TOPIC=like-events
+LIKEPIPE_CONTRACT_METRICS_PORT_TRUTH_WRITER=9464
+LIKEPIPE_CONTRACT_METRICS_PORT_ANALYTICS=9467
+LIKEPIPE_CONTRACT_METRICS_PORT_NOTIFIER=9468
+LIKEPIPE_CONTRACT_METRICS_PORT_FEED_RANKER=9469
+LIKEPIPE_CONTRACT_METRICS_PORT_RECONCILER=9465
+LIKEPIPE_CONTRACT_METRICS_PORT_REDIS_CLUSTER_KEEPER=9466
+LIKEPIPE_CONTRACT_GROUP_TRUTH_WRITER=likepipe-truth-writer
+LIKEPIPE_CONTRACT_GROUP_ANALYTICS=likepipe-analytics
+LIKEPIPE_CONTRACT_GROUP_NOTIFIER=likepipe-notifier
+LIKEPIPE_CONTRACT_GROUP_FEED_RANKER=likepipe-feed-ranker
+LIKEPIPE_CONTRACT_KAFKA_PARTITIONS=12
