@@ -16,6 +16,7 @@ const common = {
   moduleNameMapper: {
     '^@likepipe/contract$': '<rootDir>/packages/contract/src/index.ts',
     '^@likepipe/core$': '<rootDir>/packages/core/src/index.ts',
+    '^@likepipe/ops$': '<rootDir>/packages/ops/src/index.ts',
     '^@likepipe/client$': '<rootDir>/packages/client/src/index.ts',
     '^@likepipe/pipeline/(.*)\\.js$': '<rootDir>/apps/pipeline/src/$1.ts',
     '^@likepipe/operator/(.*)\\.js$': '<rootDir>/operator/src/$1.ts',

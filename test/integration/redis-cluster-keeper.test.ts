@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseClusterInfo, parseClusterNodes, type ClusterNodeEntry } from '@likepipe/core';
+import { parseClusterInfo, parseClusterNodes, type ClusterNodeEntry } from '@likepipe/ops';
 import { createLogger } from '@likepipe/pipeline/observability/logger.js';
 import { RedisClusterKeeper } from '@likepipe/pipeline/roles/redis-cluster-keeper.js';
 import { Redis } from 'ioredis';

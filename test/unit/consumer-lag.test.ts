@@ -1,4 +1,4 @@
-import { consumerLag } from '@likepipe/core';
+import { consumerLag } from '@likepipe/ops';
 
 describe('consumer lag (pure)', () => {
   test('sums high watermark minus committed offset; an uncommitted partition counts from its low watermark', () => {

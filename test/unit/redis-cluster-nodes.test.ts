@@ -8,7 +8,7 @@ import {
   parseClusterNodes,
   shardSlotRange,
   slotCount,
-} from '@likepipe/core';
+} from '@likepipe/ops';
 
 const A = '16c4d606ec281e5c517b1f8301cef8218dc9648a';
 const B = '737b8ffa0b59207871489c5cf367e898294d6c0c';

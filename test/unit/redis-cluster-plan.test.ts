@@ -5,7 +5,7 @@ import {
   type RedisClusterPlan,
   type RedisClusterShape,
   type RedisNodeObservation,
-} from '@likepipe/core';
+} from '@likepipe/ops';
 
 /**
  * Scenarios are written as what each pod would print for `CLUSTER NODES`, so the planner sees exactly the

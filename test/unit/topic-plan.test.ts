@@ -1,4 +1,4 @@
-import { planTopic, type ObservedTopic, type TopicSpec } from '@likepipe/core';
+import { planTopic, type ObservedTopic, type TopicSpec } from '@likepipe/ops';
 
 const spec: TopicSpec = { topic: 'like-events', partitions: 12, replicationFactor: 3, minInsyncReplicas: 2 };
 const matching: ObservedTopic = {

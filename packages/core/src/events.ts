@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ID_PATTERN } from './ids.js';
+import { MalformedEventError } from './errors/malformed-event-error.js';
 
 export type LikeAction = 'like' | 'unlike';
 
@@ -38,10 +39,6 @@ const likeEventSchema = z.object({
 /** Kafka key: order per user and post, while a hot post still spreads over partitions. */
 export function likeEventKey(event: Pick<LikeEvent, 'postId' | 'userId'>): string {
   return `${event.postId}:${event.userId}`;
-}
-
-export class MalformedEventError extends Error {
-  readonly code = 'malformed_event';
 }
 
 /** Parses a record value; consumers skip (and count) what fails rather than stall a partition on it. */

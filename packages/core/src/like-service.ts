@@ -4,20 +4,20 @@ import {
   IdempotencyKeyReusedError,
   NotFoundError,
   RateLimitedError,
+  SpeedLayerUnavailableError,
   UnavailableError,
 } from './errors/index.js';
 import type { LikeAction, LikeEvent } from './events.js';
 import type { LocalRateLimiter } from './local-rate-limiter.js';
-import {
-  SpeedLayerUnavailableError,
-  type Clock,
-  type EventLog,
-  type LocalIdempotencyStore,
-  type PostApply,
-  type PostStore,
-  type SpeedLayer,
-  type StoredResponse,
-  type TruthReader,
+import type {
+  Clock,
+  EventLog,
+  LocalIdempotencyStore,
+  PostApply,
+  PostStore,
+  SpeedLayer,
+  StoredResponse,
+  TruthReader,
 } from './ports.js';
 import { SingleFlight } from './single-flight.js';
 

@@ -1,3 +1,4 @@
+import { BatcherClosedError, BatcherOverloadedError } from './errors/index.js';
 /**
  * Groups items submitted one by one into batches, gives each submitter its own result, and keeps at most
  * `maxInFlight` batches in flight. Written here rather than taken from a library because it sits on the hot
@@ -14,14 +15,6 @@ export interface MicroBatcherOptions {
   maxQueued: number;
   maxInFlight: number;
   onBatch?: (size: number, durationMs: number, ok: boolean) => void;
-}
-
-export class BatcherOverloadedError extends Error {
-  readonly code = 'batcher_overloaded';
-}
-
-export class BatcherClosedError extends Error {
-  readonly code = 'batcher_closed';
 }
 
 interface Pending<T> {

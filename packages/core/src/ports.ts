@@ -89,11 +89,6 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
-/** Raised by a SpeedLayer adapter when Redis cannot answer (down, timing out, breaker open). */
-export class SpeedLayerUnavailableError extends Error {
-  readonly code = 'speed_layer_unavailable';
-}
-
 /** Writes of posts. Creating a post is not on the like path; see README "Why post creation writes directly". */
 export interface PostStore {
   /** Inserts the post; false when the id is taken. */

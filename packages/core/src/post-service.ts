@@ -1,7 +1,6 @@
-import { AlreadyExistsError, NotFoundError } from './errors/index.js';
+import { AlreadyExistsError, NotFoundError, SpeedLayerUnavailableError } from './errors/index.js';
 import type { LikeService } from './like-service.js';
 import {
-  SpeedLayerUnavailableError,
   type Clock,
   type PostStore,
   type PostView,

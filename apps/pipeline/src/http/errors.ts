@@ -1,17 +1,59 @@
 import {
-  LikePipeError,
-  PayloadTooLargeError,
+  AlreadyExistsError,
+  IdempotencyInProgressError,
+  IdempotencyKeyReusedError,
   InvalidRequestError,
+  NotFoundError,
+  PayloadTooLargeError,
   RateLimitedError,
+  UnauthorizedError,
   UnavailableError,
 } from '@likepipe/core';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../observability/logger.js';
 
+/** The errors the like-API answers with, and their HTTP statuses: the HTTP contract, kept out of the domain. */
+type ApiError =
+  | InvalidRequestError
+  | UnauthorizedError
+  | NotFoundError
+  | AlreadyExistsError
+  | IdempotencyInProgressError
+  | PayloadTooLargeError
+  | IdempotencyKeyReusedError
+  | RateLimitedError
+  | UnavailableError;
+const API_ERRORS = [
+  InvalidRequestError,
+  UnauthorizedError,
+  NotFoundError,
+  AlreadyExistsError,
+  IdempotencyInProgressError,
+  PayloadTooLargeError,
+  IdempotencyKeyReusedError,
+  RateLimitedError,
+  UnavailableError,
+] as const;
+// Keyed by the stable code, so adding an error to ApiError without a status is a compile error.
+const HTTP_STATUS = {
+  invalid_request: 400,
+  unauthorized: 401,
+  not_found: 404,
+  already_exists: 409,
+  idempotency_in_progress: 409,
+  payload_too_large: 413,
+  idempotency_key_reused: 422,
+  rate_limited: 429,
+  unavailable: 503,
+} as const satisfies Record<ApiError['code'], number>;
+
+/** The HTTP status of an error the API answers with on purpose. */
+export const httpStatusOf = (err: ApiError): number => HTTP_STATUS[err.code];
+
 /** Maps every error to the contract's `{"error":{"code","message"}}` with its status and headers. */
 export function errorHandler(log: Logger) {
   return (err: unknown, _req: Request, res: Response, _next: NextFunction): void => {
-    const known = toLikePipeError(err);
+    const known = toApiError(err);
     if (!known) {
       log.error('unhandled error', { err: err instanceof Error ? err : String(err) });
       res.status(500).json({ error: { code: 'internal', message: 'internal error' } });
@@ -27,12 +69,12 @@ export function errorHandler(log: Logger) {
       res.set('Retry-After', String(known.retryAfterSeconds));
       if (known.cause) log.warn('request failed: dependency unavailable', { err: known });
     }
-    res.status(known.status).json(known.toBody());
+    res.status(httpStatusOf(known)).json({ error: { code: known.code, message: known.message } });
   };
 }
 
-function toLikePipeError(err: unknown): LikePipeError | undefined {
-  if (err instanceof LikePipeError) return err;
+function toApiError(err: unknown): ApiError | undefined {
+  if (API_ERRORS.some((cls) => err instanceof cls)) return err as ApiError;
   // body-parser's errors carry a `type`; turn them into the contract's codes.
   const type = (err as { type?: unknown }).type;
   if (type === 'entity.too.large') return new PayloadTooLargeError('the request body is larger than 16 KiB');

@@ -1,4 +1,4 @@
-import { consumerLag } from '@likepipe/core';
+import { consumerLag } from '@likepipe/ops';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from '../observability/logger.js';
 import { consumerLagGauge } from '../observability/metrics.js';

@@ -1,4 +1,4 @@
-import { MIN_INSYNC_REPLICAS, type ObservedTopic, type TopicAction } from '@likepipe/core';
+import { MIN_INSYNC_REPLICAS, type ObservedTopic, type TopicAction } from '@likepipe/ops';
 import kafkajs, { type Admin } from 'kafkajs';
 
 // kafkajs is CommonJS and Node's ESM loader sees only some of its exports by name (not these enums).

@@ -1,5 +1,5 @@
 import { lookup } from 'node:dns/promises';
-import { parseClusterInfo, parseClusterNodes, type RedisNodeObservation } from '@likepipe/core';
+import { parseClusterInfo, parseClusterNodes, type RedisNodeObservation } from '@likepipe/ops';
 import { Redis } from 'ioredis';
 
 export interface ClusterNodeOptions {

@@ -1,4 +1,4 @@
-import { planTopic, type ObservedTopic, type TopicAction, type TopicSpec } from '@likepipe/core';
+import { planTopic, type ObservedTopic, type TopicAction, type TopicSpec } from '@likepipe/ops';
 import kafkajs, { type Admin } from 'kafkajs';
 import type { EnsureTopicConfig } from '../config.js';
 import { createKafka } from '../kafka/client.js';

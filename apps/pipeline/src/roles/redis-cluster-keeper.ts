@@ -4,7 +4,7 @@ import {
   planRedisCluster,
   type RedisClusterAction,
   type RedisClusterPlan,
-} from '@likepipe/core';
+} from '@likepipe/ops';
 import type { Redis } from 'ioredis';
 import type { RedisKeeperConfig } from '../config.js';
 import type { Logger } from '../observability/logger.js';

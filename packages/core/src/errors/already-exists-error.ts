@@ -2,5 +2,4 @@ import { LikePipeError } from './likepipe-error.js';
 
 export class AlreadyExistsError extends LikePipeError {
   readonly code = 'already_exists';
-  readonly status = 409;
 }

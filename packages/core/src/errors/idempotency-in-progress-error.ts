@@ -3,7 +3,6 @@ import { LikePipeError } from './likepipe-error.js';
 /** Another request with the same idempotency key is still running; the client should retry shortly. */
 export class IdempotencyInProgressError extends LikePipeError {
   readonly code = 'idempotency_in_progress';
-  readonly status = 409;
   override readonly retriable = true;
 
   constructor() {

@@ -8,3 +8,7 @@ export { IdempotencyKeyReusedError } from './idempotency-key-reused-error.js';
 export { PayloadTooLargeError } from './payload-too-large-error.js';
 export { RateLimitedError } from './rate-limited-error.js';
 export { UnavailableError } from './unavailable-error.js';
+export { MalformedEventError } from './malformed-event-error.js';
+export { SpeedLayerUnavailableError } from './speed-layer-unavailable-error.js';
+export { BatcherOverloadedError } from './batcher-overloaded-error.js';
+export { BatcherClosedError } from './batcher-closed-error.js';

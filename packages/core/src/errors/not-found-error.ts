@@ -2,5 +2,4 @@ import { LikePipeError } from './likepipe-error.js';
 
 export class NotFoundError extends LikePipeError {
   readonly code = 'not_found';
-  readonly status = 404;
 }

@@ -2,5 +2,4 @@ import { LikePipeError } from './likepipe-error.js';
 
 export class PayloadTooLargeError extends LikePipeError {
   readonly code = 'payload_too_large';
-  readonly status = 413;
 }

@@ -2,7 +2,6 @@ import { LikePipeError } from './likepipe-error.js';
 
 export class RateLimitedError extends LikePipeError {
   readonly code = 'rate_limited';
-  readonly status = 429;
   override readonly retriable = true;
 
   constructor(

@@ -2,5 +2,4 @@ import { LikePipeError } from './likepipe-error.js';
 
 export class UnauthorizedError extends LikePipeError {
   readonly code = 'unauthorized';
-  readonly status = 401;
 }

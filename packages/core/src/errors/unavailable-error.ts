@@ -3,7 +3,6 @@ import { LikePipeError } from './likepipe-error.js';
 /** The action could not be made durable (Kafka unreachable, overload); nothing lasting was changed. */
 export class UnavailableError extends LikePipeError {
   readonly code = 'unavailable';
-  readonly status = 503;
   override readonly retriable = true;
 
   constructor(

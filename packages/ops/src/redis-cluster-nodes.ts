@@ -1,3 +1,6 @@
+import { ClusterNodesParseError } from './errors/cluster-nodes-parse-error.js';
+
+export { ClusterNodesParseError };
 /**
  * The text Redis Cluster reports about itself (`CLUSTER NODES`, `CLUSTER INFO`), parsed into plain data so the
  * cluster keeper can plan from it without I/O. Format: https://redis.io/docs/latest/commands/cluster-nodes/
@@ -28,10 +31,6 @@ export interface ClusterNodeEntry {
   configEpoch: number;
   connected: boolean;
   slots: SlotRange[];
-}
-
-export class ClusterNodesParseError extends Error {
-  readonly code = 'cluster_nodes_unparseable';
 }
 
 const NODE_ID = /^[0-9a-f]{40}$/;
