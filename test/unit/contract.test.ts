@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import {
+  OPERATOR_METRICS,
+  PIPELINE_METRICS,
   ROLE_ENV,
   ROLES,
   WORKER_METRICS_PORTS,
@@ -69,6 +71,16 @@ describe('the contract module', () => {
       });
     }
     expect(wrong).toEqual([]);
+  });
+
+  test('every metric the READMEs name is one the contract defines', () => {
+    const all: { name: string }[] = [...Object.values(PIPELINE_METRICS), ...Object.values(OPERATOR_METRICS)];
+    const defined = new Set(all.map((m) => m.name));
+    const docs = ['README.md', 'operator/README.md', 'charts/likepipe-operator/README.md'].map(read).join('\n');
+    // Histograms are also named by their series (`_bucket`, `_sum`, `_count`).
+    const named = [...docs.matchAll(/\blikepipe_[a-z_]+/g)].map((m) => m[0].replace(/_(bucket|sum|count)$/, ''));
+    expect(named.length).toBeGreaterThan(10);
+    expect([...new Set(named)].filter((n) => !defined.has(n))).toEqual([]);
   });
 
   test('a bad value names the variable and keeps secrets out of the message', () => {
