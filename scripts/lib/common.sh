@@ -2,6 +2,7 @@
 # Shared paths and helpers for the local-stack scripts. Source it; do not run it.
 # Everything lives in two places: per-checkout state in .likepipe/ and per-machine, version-keyed
 # downloads in the tool cache ($LIKEPIPE_CACHE, default ~/.cache/likepipe), so a second `up` is fast.
+# shellcheck disable=SC2034  # a library: the variables are for the scripts that source it
 set -euo pipefail
 
 LIKEPIPE_ROOT="${LIKEPIPE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
@@ -12,21 +13,46 @@ LOG_DIR="$LIKEPIPE_STATE/logs"
 DATA_DIR="$LIKEPIPE_STATE/data"
 mkdir -p "$RUN_DIR" "$LOG_DIR" "$DATA_DIR" "$LIKEPIPE_CACHE"
 
-# Ports (all on 127.0.0.1). Override through the environment to run a second stack beside the first.
+# The contract: role names, consumer groups, the like-API's and each worker's port, the topic and shared
+# defaults, generated from packages/contract by `npm run gen:contract`. The scripts take them from here and
+# never type them again.
+# shellcheck source=contract.sh
+source "$(dirname "${BASH_SOURCE[0]}")/contract.sh"
+
+# Ports (all on 127.0.0.1). Override through the environment to run a second stack beside the first. The data
+# stores' ports are the local stack's own; the like-API's and the workers' come from the contract.
 REDIS_PORTS="${LIKEPIPE_REDIS_PORTS:-7001 7002 7003 7004 7005 7006}"
 KAFKA_PORT="${LIKEPIPE_KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${LIKEPIPE_KAFKA_CONTROLLER_PORT:-9093}"
 PG_PORT="${LIKEPIPE_PG_PORT:-5433}"
-API_PORT="${LIKEPIPE_API_PORT:-8080}"
-TRUTH_WRITER_METRICS_PORT="${LIKEPIPE_TRUTH_WRITER_METRICS_PORT:-9464}"
-RECONCILER_METRICS_PORT="${LIKEPIPE_RECONCILER_METRICS_PORT:-9465}"
-ANALYTICS_METRICS_PORT="${LIKEPIPE_ANALYTICS_METRICS_PORT:-9467}"
-NOTIFIER_METRICS_PORT="${LIKEPIPE_NOTIFIER_METRICS_PORT:-9468}"
-FEED_RANKER_METRICS_PORT="${LIKEPIPE_FEED_RANKER_METRICS_PORT:-9469}"
+API_PORT="${LIKEPIPE_API_PORT:-$LIKEPIPE_CONTRACT_API_PORT}"
+KAFKA_TOPIC="${LIKEPIPE_KAFKA_TOPIC:-$LIKEPIPE_CONTRACT_TOPIC}"
+KAFKA_PARTITIONS="${LIKEPIPE_KAFKA_PARTITIONS:-$LIKEPIPE_CONTRACT_KAFKA_PARTITIONS}"
 ENV_FILE="$LIKEPIPE_STATE/local.env"
 
 log() { printf '[likepipe] %s\n' "$*" >&2; }
 die() { printf '[likepipe] error: %s\n' "$*" >&2; exit 1; }
+
+# The worker roles the local stack runs beside the like-API: the contract's, except the redis-cluster-keeper,
+# which only a Redis Cluster on Kubernetes needs (its nodes come back with new IPs; ours keep 127.0.0.1).
+LOCAL_WORKER_ROLES=""
+for _role in $LIKEPIPE_CONTRACT_WORKER_ROLES; do
+  [[ $_role == redis-cluster-keeper ]] || LOCAL_WORKER_ROLES+="${LOCAL_WORKER_ROLES:+ }$_role"
+done
+unset _role
+
+# is_worker_role ROLE -> 0 when ROLE serves /metrics, /healthz and /readyz on a port of its own
+is_worker_role() { [[ " $LIKEPIPE_CONTRACT_WORKER_ROLES " == *" $1 "* ]]; }
+
+# role_metrics_port ROLE: the worker's /metrics port, LIKEPIPE_<ROLE>_METRICS_PORT (e.g.
+# LIKEPIPE_TRUTH_WRITER_METRICS_PORT) when set, else the contract's LIKEPIPE_CONTRACT_METRICS_PORT_<ROLE>
+role_metrics_port() {
+  is_worker_role "$1" || die "$1 is not a worker role (worker roles: $LIKEPIPE_CONTRACT_WORKER_ROLES)"
+  local v=${1^^}
+  v=${v//-/_}
+  local override="LIKEPIPE_${v}_METRICS_PORT" default="LIKEPIPE_CONTRACT_METRICS_PORT_${v}"
+  echo "${!override:-${!default}}"
+}
 
 # pid_alive NAME -> 0 when .likepipe/run/NAME.pid names a live process
 pid_alive() {
