@@ -98,6 +98,77 @@ wait_until() {
   done
 }
 
+# port_open PORT -> 0 when something accepts connections on 127.0.0.1:PORT
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# ports_free NAME PORT...: dies when another process already listens on a port NAME is about to bind
+ports_free() {
+  local name=$1 p; shift
+  for p in "$@"; do
+    port_open "$p" && die "127.0.0.1:$p is already in use by a process that is not our $name (no live $RUN_DIR/$name.pid)"
+  done
+  return 0
+}
+
+# http_ok URL [BODY] -> 0 when URL answers 2xx within 2 s (and, given BODY, with exactly that body). Loopback
+# only, so a self-signed certificate is accepted.
+http_ok() {
+  if (($# > 1)); then
+    [[ "$(curl -fsk --max-time 2 "$1" 2>/dev/null)" == "$2" ]]
+  else
+    curl -fsk -o /dev/null --max-time 2 "$1"
+  fi
+}
+
+# take_lock FD FILE TIMEOUT_S: opens FILE on descriptor FD (7, 8 or 9) and waits for an exclusive flock on it;
+# held until drop_lock FD or the end of the process. The scripts use 7 for start/stop, 8 and 9 for installs.
+take_lock() {
+  [[ "$1" =~ ^[789]$ ]] || die "take_lock: descriptor must be 7, 8 or 9, not '$1'"
+  command -v flock >/dev/null 2>&1 || apt_install util-linux
+  mkdir -p "$(dirname "$2")"
+  eval "exec $1>\"\$2\""
+  flock -w "$3" "$1" || die "could not lock $2"
+}
+
+# drop_lock FD: releases a lock take_lock took
+drop_lock() {
+  [[ "$1" =~ ^[789]$ ]] || die "drop_lock: descriptor must be 7, 8 or 9, not '$1'"
+  eval "exec $1>&-"
+}
+
+# spawn NAME LOG CMD...: starts CMD in a session of its own, so Ctrl-C or a `timeout` around the caller does
+# not reach it; stdout and stderr are appended to LOG; its pid goes to $RUN_DIR/NAME.pid (the inner shell
+# records its own pid and execs CMD, so the pid is right even when setsid has to fork). The lock descriptors
+# are closed for it, so it never holds a lock for its whole life. Stop it with stop_pid NAME.
+spawn() {
+  local name=$1 out=$2; shift 2
+  rm -f "$RUN_DIR/$name.pid"
+  # shellcheck disable=SC2016  # $$ and $@ belong to the inner shell
+  setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$RUN_DIR/$name.pid" "$@" \
+    >>"$out" 2>&1 </dev/null 7>&- 8>&- 9>&- &
+  wait_until 10 "$name pid file" test -s "$RUN_DIR/$name.pid"
+}
+
+# wait_started NAME TIMEOUT_S LOG... -- CHECK...: after spawn, polls CHECK every 0.25 s until it succeeds.
+# Dies with the tail of each LOG when NAME's process exits first (removing its pid file), or after TIMEOUT_S.
+wait_started() {
+  local name=$1 timeout=$2 logs=()
+  shift 2
+  while (($# > 0)) && [[ "$1" != -- ]]; do logs+=("$1"); shift; done
+  (($# > 1)) || die "usage: wait_started NAME TIMEOUT_S LOG... -- CHECK..."
+  shift
+  local deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    if ! pid_alive "$name"; then
+      rm -f "$RUN_DIR/$name.pid"
+      tail -n 20 "${logs[@]}" >&2 2>/dev/null || true
+      die "$name exited during startup; see ${logs[*]}"
+    fi
+    ((SECONDS < deadline)) || die "$name not ready within ${timeout}s; see ${logs[*]}"
+    sleep 0.25
+  done
+}
+
 # apt_install PKG... installs Debian packages that are missing (runs apt-get update once per process)
 _APT_UPDATED=0
 apt_install() {

@@ -12,8 +12,6 @@ source "$LIKEPIPE_ROOT/scripts/lib/use-node.sh"
 
 MAIN="$LIKEPIPE_ROOT/apps/pipeline/dist/main.js"
 
-http_ok() { curl -fs -o /dev/null --max-time 2 "$1"; }
-
 # ready_url ROLE: what answers 200 once the role is ready, on the port start() exported for it. The
 # reconciler's /readyz reports its last pass, so it counts as started once it is alive.
 ready_url() {
@@ -49,18 +47,8 @@ start() {
     stop_pid "$name" 30
     log "starting $name ($role)"
     export KAFKAJS_NO_PARTITIONER_WARNING=1
-    # setsid: the process outlives this script and the terminal; it is stopped through its pid file.
-    setsid node --enable-source-maps "$MAIN" "$role" >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
-    write_pid "$name" $!
-    deadline=$((SECONDS + ${LIKEPIPE_APP_START_TIMEOUT:-60}))
-    until http_ok "$url"; do
-      if ! pid_alive "$name"; then
-        tail -n 20 "$LOG_DIR/$name.log" >&2 || true
-        die "$name exited during start (log: $LOG_DIR/$name.log)"
-      fi
-      ((SECONDS < deadline)) || die "$name not ready after ${LIKEPIPE_APP_START_TIMEOUT:-60}s (log: $LOG_DIR/$name.log)"
-      sleep 0.25
-    done
+    spawn "$name" "$LOG_DIR/$name.log" node --enable-source-maps "$MAIN" "$role"
+    wait_started "$name" "${LIKEPIPE_APP_START_TIMEOUT:-60}" "$LOG_DIR/$name.log" -- http_ok "$url"
   )
 }
 
