@@ -6,11 +6,8 @@ S="$LIKEPIPE_ROOT/scripts/stack"
 for f in "$RUN_DIR"/like-api*.pid; do
   [[ -e "$f" ]] && stop_pid "$(basename "$f" .pid)" 40
 done
-stop_pid truth-writer 40
-stop_pid reconciler 20
-stop_pid analytics 40
-stop_pid notifier 40
-stop_pid feed-ranker 40
+# Every worker role of the contract: the ones `up` starts and any a test started beside them.
+for role in $LIKEPIPE_CONTRACT_WORKER_ROLES; do stop_pid "$role" 40; done
 bash "$S/kafka.sh" stop
 bash "$S/postgres.sh" stop
 bash "$S/redis.sh" stop

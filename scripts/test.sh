@@ -58,8 +58,9 @@ if [ "$WITH_K8S" != false ]; then
   eval "$(bash "$K8S" env)"
   export KUBECONFIG
 fi
-# A second, separate API process: cross-replica idempotency and rate-limit tests target it.
-export LIKEPIPE_API_B_PORT=$((8081 + OFFSET))
+# A second, separate API process, on the port after the first: cross-replica idempotency and rate-limit tests
+# target it.
+export LIKEPIPE_API_B_PORT=$((LIKEPIPE_API_PORT + 1))
 bash "$ROOT/scripts/stack/app.sh" start like-api-b like-api LIKEPIPE_API_PORT=$LIKEPIPE_API_B_PORT LIKEPIPE_API_WORKERS=1
 export LIKEPIPE_API_URL_B=http://127.0.0.1:$LIKEPIPE_API_B_PORT
 

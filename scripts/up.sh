@@ -21,7 +21,7 @@ wait "$kafka_install" || { tail -n 30 "$LOG_DIR/install-kafka.log" >&2; die "Kaf
 bash "$S/redis.sh" start
 bash "$S/postgres.sh" start
 bash "$S/kafka.sh" start
-bash "$S/kafka.sh" create-topic "${LIKEPIPE_KAFKA_TOPIC:-like-events}" "${LIKEPIPE_KAFKA_PARTITIONS:-12}"
+bash "$S/kafka.sh" create-topic "$KAFKA_TOPIC" "$KAFKA_PARTITIONS"
 
 # The JWT secret is made once per state dir and only ever stored with mode 600.
 mkdir -p "$LIKEPIPE_STATE/secrets"
@@ -47,23 +47,20 @@ ENV
 bash "$LIKEPIPE_ROOT/scripts/run-node.sh" node apps/pipeline/dist/main.js migrate >>"$LOG_DIR/migrate.log" 2>&1 ||
   { tail -n 30 "$LOG_DIR/migrate.log" >&2; die "migrations failed"; }
 
-bash "$S/app.sh" start truth-writer truth-writer
-bash "$S/app.sh" start reconciler reconciler
-bash "$S/app.sh" start analytics analytics
-bash "$S/app.sh" start notifier notifier
-bash "$S/app.sh" start feed-ranker feed-ranker
+# The workers, then the API; role names and the workers' metrics ports come from the contract
+# (scripts/lib/contract.sh, through common.sh).
+workers=""
+for role in $LOCAL_WORKER_ROLES; do
+  bash "$S/app.sh" start "$role" "$role"
+  workers+=$(printf '\n  %-13s http://127.0.0.1:%s/metrics' "$role" "$(role_metrics_port "$role")")
+done
 bash "$S/app.sh" start like-api like-api
 
 cat >&2 <<MSG
 [likepipe] up in $((SECONDS - started))s
-  like-API      http://127.0.0.1:$API_PORT   (/healthz /readyz /metrics, API under /api)
-  truth-writer  http://127.0.0.1:$TRUTH_WRITER_METRICS_PORT/metrics
-  reconciler    http://127.0.0.1:$RECONCILER_METRICS_PORT/metrics
-  analytics     http://127.0.0.1:$ANALYTICS_METRICS_PORT/metrics
-  notifier      http://127.0.0.1:$NOTIFIER_METRICS_PORT/metrics
-  feed-ranker   http://127.0.0.1:$FEED_RANKER_METRICS_PORT/metrics
+  like-API      http://127.0.0.1:$API_PORT   (/healthz /readyz /metrics, API under /api)${workers}
   Redis Cluster $redis_nodes
-  Kafka         127.0.0.1:$KAFKA_PORT (topic ${LIKEPIPE_KAFKA_TOPIC:-like-events})
+  Kafka         127.0.0.1:$KAFKA_PORT (topic $KAFKA_TOPIC, $KAFKA_PARTITIONS partitions or more)
   Postgres      127.0.0.1:$PG_PORT (URL in $ENV_FILE)
   env file      $ENV_FILE    logs $LOG_DIR/
   try:          TOKEN=\$(npm run -s token -- alice) && curl -s -XPOST -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$API_PORT/api/posts

@@ -152,12 +152,10 @@ save_kwok_stages() {
 k8s_install() {
   is_installed && return 0
   command -v go >/dev/null 2>&1 || die "go is not installed (need Go 1.26+ to build Kubernetes $K8S_VERSION)"
-  command -v flock >/dev/null 2>&1 || apt_install util-linux
   mkdir -p "$K8S_BIN" "$K8S_HOME/src" "$K8S_HOME/stamps"
   # Two starts racing on a fresh machine must not both spend ten minutes compiling into the same place.
-  exec 8>"$K8S_HOME/.lock"
-  flock -w 7200 8 || die "could not lock $K8S_HOME/.lock"
-  if is_installed; then exec 8>&-; return 0; fi
+  take_lock 8 "$K8S_HOME/.lock" 7200
+  if is_installed; then drop_lock 8; return 0; fi
   rm -f "$K8S_MARKER"
 
   log "building the Kubernetes control plane from the Go module proxy into $K8S_BIN (first time only; about 10 min on 2 cores)"
@@ -185,7 +183,7 @@ k8s_install() {
   done
   save_kwok_stages
   installed_stamp >"$K8S_MARKER"
-  exec 8>&-
+  drop_lock 8
   log "control plane binaries ready in $K8S_BIN ($((SECONDS - t0))s; $(du -sh "$K8S_BIN" | cut -f1));" \
     "the Go caches in $K8S_GO_CACHE ($(du -sh "$K8S_GO_CACHE" 2>/dev/null | cut -f1)) may be deleted"
 }
@@ -273,8 +271,6 @@ write_kubeconfigs() {
 # ---------------------------------------------------------------------------------------------- processes
 
 kubectl_admin() { "$K8S_BIN/kubectl" --kubeconfig="$KUBECONFIG_FILE" "$@"; }
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-http_ok() { [[ "$(curl -fsk --max-time 2 "$1" 2>/dev/null)" == "$2" ]]; }
 
 component_port() {
   case "$1" in
@@ -362,15 +358,14 @@ component_args() {
 }
 
 start_component() {
-  local name=$1 p
+  local name=$1
   if component_running "$name"; then
     wait_until "$START_TIMEOUT" "running $name to be healthy; see $LOG_DIR/$name.log" component_healthy "$name"
     return 0
   fi
   rm -f "$RUN_DIR/$name.pid"
-  for p in $(component_port "$name"); do
-    port_open "$p" && die "127.0.0.1:$p is in use by a process that is not our $name (no live $RUN_DIR/$name.pid)"
-  done
+  # shellcheck disable=SC2046  # one argument per port
+  ports_free "$name" $(component_port "$name")
   if [[ "$name" == kwok ]]; then
     # Each kwok process has a new lease-holder identity and leaves a predecessor's node leases alone until they
     # expire (40 s), so pods on those nodes would sit in Pending after a restart. No kwok is running now, so
@@ -380,23 +375,9 @@ start_component() {
   fi
   component_args "$name"
   printf '\n=== %s start %s\n' "$(date -Is)" "$name" >>"$LOG_DIR/$name.log"
-  # setsid: the components outlive the shell that started them (and a Ctrl-C in it). The inner shell records
-  # its own pid and execs, so the pid file is right even when setsid forks. fd 7 (the start lock) is closed so
-  # the component does not hold it for its whole life. KWOK_WORKDIR keeps kwok from reading ~/.kwok/kwok.yaml.
-  # shellcheck disable=SC2016  # $$ and $@ belong to the inner shell
-  KWOK_WORKDIR="$K8S_STATE/kwok" setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$RUN_DIR/$name.pid" \
-    "$K8S_BIN/$name" "${ARGS[@]}" >>"$LOG_DIR/$name.log" 2>&1 </dev/null 7>&- &
-  wait_until 10 "$name pid file" test -s "$RUN_DIR/$name.pid"
-  local deadline=$((SECONDS + START_TIMEOUT))
-  until component_healthy "$name"; do
-    if ! component_running "$name"; then
-      rm -f "$RUN_DIR/$name.pid"
-      tail -n 20 "$LOG_DIR/$name.log" >&2 || true
-      die "$name exited during startup; see $LOG_DIR/$name.log"
-    fi
-    ((SECONDS < deadline)) || die "$name not healthy within ${START_TIMEOUT}s; see $LOG_DIR/$name.log"
-    sleep 0.25
-  done
+  # KWOK_WORKDIR keeps kwok from reading ~/.kwok/kwok.yaml.
+  spawn "$name" "$LOG_DIR/$name.log" env KWOK_WORKDIR="$K8S_STATE/kwok" "$K8S_BIN/$name" "${ARGS[@]}"
+  wait_started "$name" "$START_TIMEOUT" "$LOG_DIR/$name.log" -- component_healthy "$name"
   log "$name up (pid $(cat "$RUN_DIR/$name.pid"))"
 }
 
@@ -449,11 +430,7 @@ nodes_ready() {
   done
 }
 
-lock_runtime() {
-  mkdir -p "$RUN_DIR"
-  exec 7>"$RUN_DIR/lock"
-  flock -w $((START_TIMEOUT * 6)) 7 || die "could not lock $RUN_DIR/lock"
-}
+lock_runtime() { take_lock 7 "$RUN_DIR/lock" $((START_TIMEOUT * 6)); }
 
 k8s_start() {
   k8s_install

@@ -1,18 +1,24 @@
 # shellcheck shell=bash
 # Source, then `private_stack NAME OFFSET`: points every stack script at .likepipe/NAME and at ports shifted by
-# OFFSET from the defaults (Redis 7001-7006, Kafka 9092/9093, Postgres 5433, API 8080, metrics 9464-9469), so
-# the tests and the benchmark never touch a stack started with `npm run up`, nor each other.
+# OFFSET from the defaults (Redis 7001-7006, Kafka 9092/9093, Postgres 5433, and from scripts/lib/contract.sh
+# the like-API's port and every worker role's metrics port), so the tests and the benchmark never touch a stack
+# started with `npm run up`, nor each other. It sets no shell options, so an interactive shell may source it.
+# shellcheck source=contract.sh
+source "$(dirname "${BASH_SOURCE[0]}")/contract.sh"
+
 private_stack() {
-  local name=$1 off=$2 root p ports=""
+  local name=$1 off=$2 root p ports="" var
   root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
   for p in 7001 7002 7003 7004 7005 7006; do ports+="${ports:+ }$((p + off))"; done
   export LIKEPIPE_STATE="$root/.likepipe/$name"
   export LIKEPIPE_REDIS_PORTS="$ports"
   export LIKEPIPE_KAFKA_PORT=$((9092 + off)) LIKEPIPE_KAFKA_CONTROLLER_PORT=$((9093 + off))
-  export LIKEPIPE_PG_PORT=$((5433 + off)) LIKEPIPE_API_PORT=$((8080 + off))
-  export LIKEPIPE_TRUTH_WRITER_METRICS_PORT=$((9464 + off)) LIKEPIPE_RECONCILER_METRICS_PORT=$((9465 + off))
-  export LIKEPIPE_ANALYTICS_METRICS_PORT=$((9467 + off)) LIKEPIPE_NOTIFIER_METRICS_PORT=$((9468 + off))
-  export LIKEPIPE_FEED_RANKER_METRICS_PORT=$((9469 + off))
+  export LIKEPIPE_PG_PORT=$((5433 + off)) LIKEPIPE_API_PORT=$((LIKEPIPE_CONTRACT_API_PORT + off))
+  # Every worker role's LIKEPIPE_<ROLE>_METRICS_PORT (scripts/lib/common.sh: role_metrics_port), the keeper's
+  # too although `up` does not run one, so that one started by hand stays apart as well.
+  for var in "${!LIKEPIPE_CONTRACT_METRICS_PORT_@}"; do
+    export "LIKEPIPE_${var#LIKEPIPE_CONTRACT_METRICS_PORT_}_METRICS_PORT=$((${!var} + off))"
+  done
   # The Kubernetes control plane (scripts/k8s/control-plane.sh), for the operator tests.
   export LIKEPIPE_K8S_ETCD_CLIENT_PORT=$((2479 + off)) LIKEPIPE_K8S_ETCD_PEER_PORT=$((2480 + off))
   export LIKEPIPE_K8S_APISERVER_PORT=$((6543 + off)) LIKEPIPE_K8S_CONTROLLER_MANAGER_PORT=$((10557 + off))

@@ -4,25 +4,21 @@
 #   app.sh stop NAME                         SIGTERM: drain, flush, commit; waits for exit
 #   app.sh kill NAME                         SIGKILL (crash tests)
 #   app.sh status NAME                       exit 0 when running
-# NAME is the pid/log name (like-api, truth-writer, reconciler, analytics, notifier, feed-ranker, or e.g. like-api-b for a second API).
+# NAME is the pid/log name: the role's name, or e.g. like-api-b for a second API. ROLE is like-api or a worker role
+# of scripts/lib/contract.sh.
 # The environment comes from .likepipe/local.env plus the caller's environment plus VAR=value arguments.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 source "$LIKEPIPE_ROOT/scripts/lib/use-node.sh"
 
 MAIN="$LIKEPIPE_ROOT/apps/pipeline/dist/main.js"
 
-http_ok() { curl -fs -o /dev/null --max-time 2 "$1"; }
-
+# ready_url ROLE: what answers 200 once the role is ready, on the port start() exported for it. The
+# reconciler's /readyz reports its last pass, so it counts as started once it is alive.
 ready_url() {
-  local role=$1
-  case "$role" in
-    like-api) echo "http://127.0.0.1:${LIKEPIPE_API_PORT:-$API_PORT}/readyz" ;;
-    truth-writer) echo "http://127.0.0.1:${LIKEPIPE_METRICS_PORT:-$TRUTH_WRITER_METRICS_PORT}/readyz" ;;
-    reconciler) echo "http://127.0.0.1:${LIKEPIPE_METRICS_PORT:-$RECONCILER_METRICS_PORT}/healthz" ;;
-    analytics) echo "http://127.0.0.1:${LIKEPIPE_METRICS_PORT:-$ANALYTICS_METRICS_PORT}/readyz" ;;
-    notifier) echo "http://127.0.0.1:${LIKEPIPE_METRICS_PORT:-$NOTIFIER_METRICS_PORT}/readyz" ;;
-    feed-ranker) echo "http://127.0.0.1:${LIKEPIPE_METRICS_PORT:-$FEED_RANKER_METRICS_PORT}/readyz" ;;
-    *) die "unknown role $role" ;;
+  case "$1" in
+    like-api) echo "http://127.0.0.1:$LIKEPIPE_API_PORT/readyz" ;;
+    reconciler) echo "http://127.0.0.1:$LIKEPIPE_METRICS_PORT/healthz" ;;
+    *) echo "http://127.0.0.1:$LIKEPIPE_METRICS_PORT/readyz" ;;
   esac
 }
 
@@ -35,14 +31,14 @@ start() {
     # shellcheck disable=SC1090
     source "$ENV_FILE"
     set +a
-    case "$role" in
-      truth-writer) export LIKEPIPE_METRICS_PORT="${LIKEPIPE_METRICS_PORT:-$TRUTH_WRITER_METRICS_PORT}" ;;
-      reconciler) export LIKEPIPE_METRICS_PORT="${LIKEPIPE_METRICS_PORT:-$RECONCILER_METRICS_PORT}" ;;
-      analytics) export LIKEPIPE_METRICS_PORT="${LIKEPIPE_METRICS_PORT:-$ANALYTICS_METRICS_PORT}" ;;
-      notifier) export LIKEPIPE_METRICS_PORT="${LIKEPIPE_METRICS_PORT:-$NOTIFIER_METRICS_PORT}" ;;
-      feed-ranker) export LIKEPIPE_METRICS_PORT="${LIKEPIPE_METRICS_PORT:-$FEED_RANKER_METRICS_PORT}" ;;
-      like-api) export LIKEPIPE_API_PORT="${LIKEPIPE_API_PORT:-$API_PORT}" ;;
-    esac
+    # The role's port from the caller's environment, else common.sh's (the contract's default); VAR=value
+    # arguments below override both.
+    if [[ "$role" == like-api ]]; then
+      export LIKEPIPE_API_PORT="${LIKEPIPE_API_PORT:-$API_PORT}"
+    else
+      is_worker_role "$role" || die "unknown role $role (like-api or a worker role: $LIKEPIPE_CONTRACT_WORKER_ROLES)"
+      export LIKEPIPE_METRICS_PORT="${LIKEPIPE_METRICS_PORT:-$(role_metrics_port "$role")}"
+    fi
     for kv in "$@"; do export "${kv?}"; done
     url=$(ready_url "$role")
     if pid_alive "$name"; then
@@ -51,18 +47,8 @@ start() {
     stop_pid "$name" 30
     log "starting $name ($role)"
     export KAFKAJS_NO_PARTITIONER_WARNING=1
-    # setsid: the process outlives this script and the terminal; it is stopped through its pid file.
-    setsid node --enable-source-maps "$MAIN" "$role" >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
-    write_pid "$name" $!
-    deadline=$((SECONDS + ${LIKEPIPE_APP_START_TIMEOUT:-60}))
-    until http_ok "$url"; do
-      if ! pid_alive "$name"; then
-        tail -n 20 "$LOG_DIR/$name.log" >&2 || true
-        die "$name exited during start (log: $LOG_DIR/$name.log)"
-      fi
-      ((SECONDS < deadline)) || die "$name not ready after ${LIKEPIPE_APP_START_TIMEOUT:-60}s (log: $LOG_DIR/$name.log)"
-      sleep 0.25
-    done
+    spawn "$name" "$LOG_DIR/$name.log" node --enable-source-maps "$MAIN" "$role"
+    wait_started "$name" "${LIKEPIPE_APP_START_TIMEOUT:-60}" "$LOG_DIR/$name.log" -- http_ok "$url"
   )
 }
 
@@ -75,5 +61,5 @@ case "${1:-}" in
     rm -f "$RUN_DIR/$2.pid"
     ;;
   status) [[ $# -eq 2 ]] || die "usage: app.sh status NAME"; pid_alive "$2" ;;
-  *) sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  *) sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

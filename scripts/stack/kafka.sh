@@ -126,13 +126,10 @@ kafka_install() {
   [[ -f "$KAFKA_MARKER" ]] && return 0
   ensure_java
   command -v mvn >/dev/null 2>&1 || apt_install maven
-  command -v flock >/dev/null 2>&1 || apt_install util-linux
 
   # Two `up`s racing on a fresh machine must not both download into the same directory.
-  local lock="$LIKEPIPE_CACHE/.kafka-$KAFKA_VERSION.lock"
-  exec 8>"$lock"
-  flock -w 900 8 || die "could not lock $lock"
-  if [[ -f "$KAFKA_MARKER" ]]; then exec 8>&-; return 0; fi
+  take_lock 8 "$LIKEPIPE_CACHE/.kafka-$KAFKA_VERSION.lock" 900
+  if [[ -f "$KAFKA_MARKER" ]]; then drop_lock 8; return 0; fi
 
   log "installing Kafka $KAFKA_VERSION from Maven Central into $KAFKA_HOME (first time only; takes a few minutes)"
   # Build beside the final directory and rename it into place, so an interrupted download never
@@ -155,7 +152,7 @@ kafka_install() {
   mv "$work" "$KAFKA_HOME"
   printf 'kafka %s, log4j %s, %s jars\n' "$KAFKA_VERSION" "$LOG4J_VERSION" \
     "$(find "$KAFKA_LIBS" -name '*.jar' | wc -l)" >"$KAFKA_MARKER"
-  exec 8>&-
+  drop_lock 8
   log "Kafka $KAFKA_VERSION installed ($(du -sh "$KAFKA_LIBS" | cut -f1))"
 }
 
@@ -260,12 +257,7 @@ kafka_running() {
 }
 
 # Serialises start/stop, so two concurrent `up`s cannot both launch a broker and fight over the pid file.
-lock_runtime() {
-  exec 7>"$RUN_DIR/kafka.lock"
-  flock -w $((KAFKA_START_TIMEOUT + KAFKA_STOP_TIMEOUT)) 7 || die "could not lock $RUN_DIR/kafka.lock"
-}
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+lock_runtime() { take_lock 7 "$RUN_DIR/kafka.lock" $((KAFKA_START_TIMEOUT + KAFKA_STOP_TIMEOUT)); }
 
 # A listening socket is not enough: the broker accepts connections before it has caught up with the
 # metadata log. Listing topics proves the broker serves metadata requests.
@@ -297,10 +289,7 @@ kafka_start() {
     return 0
   fi
   rm -f "$RUN_DIR/kafka.pid"
-  local p
-  for p in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
-    port_open "$p" && die "127.0.0.1:$p is already in use by a process that is not our kafka (no live $RUN_DIR/kafka.pid)"
-  done
+  ports_free kafka "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"
 
   kafka_install
   ensure_java
@@ -314,28 +303,9 @@ kafka_start() {
   jvm_opts+=(-server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35
     -XX:+ExplicitGCInvokesConcurrent -XX:MaxInlineLevel=15 -Djava.awt.headless=true
     -Dlog4j2.configurationFile="$KAFKA_CONF_DIR/log4j2.properties")
-  # setsid detaches the broker from the caller's process group, so Ctrl-C or `timeout` around
-  # `up` does not take it down. The inner shell records its own pid and execs java, which keeps
-  # the pid right even when setsid has to fork. The lock fds are closed so the broker does not
-  # hold the start/stop lock for its whole life.
-  : >"$RUN_DIR/kafka.pid"
   printf '\n=== %s start kafka %s\n' "$(date -Is)" "$KAFKA_VERSION" >>"$KAFKA_OUT"
-  # shellcheck disable=SC2016  # $$ and $@ belong to the inner shell
-  setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$RUN_DIR/kafka.pid" \
-    java "${jvm_opts[@]}" -cp "$KAFKA_LIBS/*" "$MAIN_BROKER" "$KAFKA_CONFIG" \
-    >>"$KAFKA_OUT" 2>&1 </dev/null 7>&- 8>&- &
-  wait_until 10 "kafka pid file" test -s "$RUN_DIR/kafka.pid"
-
-  local deadline=$((SECONDS + KAFKA_START_TIMEOUT))
-  until broker_answers; do
-    if ! pid_alive kafka; then
-      rm -f "$RUN_DIR/kafka.pid"
-      tail -n 20 "$KAFKA_OUT" "$KAFKA_LOG" >&2 2>/dev/null || true
-      die "kafka exited during startup; see $KAFKA_LOG and $KAFKA_OUT"
-    fi
-    ((SECONDS < deadline)) || die "kafka did not answer on $BOOTSTRAP within ${KAFKA_START_TIMEOUT}s; see $KAFKA_LOG"
-    sleep 0.5
-  done
+  spawn kafka "$KAFKA_OUT" java "${jvm_opts[@]}" -cp "$KAFKA_LIBS/*" "$MAIN_BROKER" "$KAFKA_CONFIG"
+  wait_started kafka "$KAFKA_START_TIMEOUT" "$KAFKA_OUT" "$KAFKA_LOG" -- broker_answers
   log "kafka up (pid $(cat "$RUN_DIR/kafka.pid")) on $BOOTSTRAP"
 }
 

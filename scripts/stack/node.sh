@@ -71,10 +71,8 @@ node_install() {
   command -v curl >/dev/null || apt_install ca-certificates curl
 
   # Several scripts may source use-node.sh at once on a fresh machine; serialize the install.
-  local lock="$LIKEPIPE_CACHE/.node-v$NODE_VERSION.lock"
-  exec 9>"$lock"
-  flock -w 600 9 || die "could not lock $lock"
-  if node_installed; then exec 9>&-; return 0; fi
+  take_lock 9 "$LIKEPIPE_CACHE/.node-v$NODE_VERSION.lock" 600
+  if node_installed; then drop_lock 9; return 0; fi
 
   log "installing Node $NODE_VERSION + npm $NPM_VERSION into $NODE_HOME"
   local tmp; tmp=$(mktemp -d "$LIKEPIPE_CACHE/.node-v$NODE_VERSION.tmp.XXXXXX")
@@ -110,7 +108,7 @@ node_install() {
   echo "$MARKER_CONTENT" >"$MARKER"
   rm -rf "$tmp"
   trap - EXIT
-  exec 9>&-
+  drop_lock 9
   log "Node $NODE_VERSION ready in $NODE_BIN"
 }
 
