@@ -1,6 +1,6 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from '@likepipe/contract';
 import { API_VERSION, KIND, type LikePipeline } from '../api/types.js';
-import type { Logger } from '../log.js';
 
 /** Kubernetes Events on a LikePipeline, for `kubectl describe lp`. Failing to record one never fails a reconcile. */
 export class EventRecorder {

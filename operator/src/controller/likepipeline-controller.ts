@@ -6,13 +6,14 @@ import {
   type KubernetesListObject,
   type KubernetesObject,
 } from '@kubernetes/client-node';
+import type { Logger } from '@likepipe/contract';
 import { API_VERSION, KIND, PLURAL, type LikePipeline } from '../api/types.js';
 import { desiredState, referencedSecrets, type Observed } from '../desired/index.js';
 import { MANAGED_BY, names, objectKey, PIPELINE_LABEL } from '../desired/meta.js';
-import { apiMessage, isNamespaceTerminating, KubeApiError, type Applier } from '../kube/apply.js';
+import { KubeApiError } from '../errors/index.js';
+import { apiMessage, isNamespaceTerminating, type Applier } from '../kube/apply.js';
 import { ResilientInformer } from '../kube/informer.js';
 import { BUILTIN_OWNED, collectionPath, OPTIONAL_OWNED, type KindInfo } from '../kube/kinds.js';
-import type { Logger } from '../log.js';
 import {
   appliedObjects,
   prunedObjects,

@@ -8,17 +8,7 @@ import {
 } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION, type LikePipeline, type LikePipelineStatus } from '../api/types.js';
 import { FIELD_MANAGER, type KubeObject } from '../desired/meta.js';
-
-/** A failed API call, with the server's own message (which names the field it rejected). */
-export class KubeApiError extends Error {
-  readonly code = 'kube_api_error';
-  constructor(
-    readonly status: number | undefined,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { KubeApiError } from '../errors/index.js';
 
 /** The API server refuses new objects in a namespace that is being deleted: the pipeline goes with it. */
 export const isNamespaceTerminating = (err: unknown) =>
