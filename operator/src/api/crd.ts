@@ -1,3 +1,4 @@
+import type { CelRule, JsonSchema } from './schema.js';
 import { GROUP, KIND, PLURAL, VERSION } from './types.js';
 
 /**
@@ -5,39 +6,75 @@ import { GROUP, KIND, PLURAL, VERSION } from './types.js';
  * secret references, autoscaled consumers) are written once. `npm run gen:crd` writes it to the Helm chart;
  * a test fails if the committed file and this function disagree. Messages are written for the person whose
  * `kubectl apply` was rejected: they name the field and say what is allowed.
+ *
+ * This schema is the only description of the resource: api/types.ts derives the operator's TypeScript types
+ * from it (FromSchema, api/schema.ts). The helpers below therefore keep every literal the mapper reads (`type`,
+ * `enum`, `required`, whether there is a `default`) in their return types.
  */
-type Schema = Record<string, unknown>;
+type Props = { readonly [name: string]: JsonSchema };
+/** No extra keywords (`{}` as a type would admit any value). */
+type NoExtra = Record<never, never>;
 
-const int = (description: string, min: number, max: number, def?: number): Schema => ({
-  type: 'integer',
-  format: 'int32',
-  minimum: min,
-  maximum: max,
+interface IntSchema {
+  readonly type: 'integer';
+  readonly format: 'int32';
+  readonly minimum: number;
+  readonly maximum: number;
+  readonly description: string;
+}
+function int(description: string, min: number, max: number): IntSchema;
+function int(description: string, min: number, max: number, def: number): IntSchema & { readonly default: number };
+function int(description: string, min: number, max: number, def?: number): IntSchema {
+  return {
+    type: 'integer',
+    format: 'int32',
+    minimum: min,
+    maximum: max,
+    description,
+    ...(def === undefined ? {} : { default: def }),
+  };
+}
+const str = <const E extends JsonSchema = NoExtra>(
+  description: string,
+  extra: E = {} as E,
+): { readonly type: 'string'; readonly description: string } & NoInfer<E> => ({
+  type: 'string',
   description,
-  ...(def === undefined ? {} : { default: def }),
+  ...extra,
 });
-const str = (description: string, extra: Schema = {}): Schema => ({ type: 'string', description, ...extra });
-const bool = (description: string, def: boolean): Schema => ({ type: 'boolean', description, default: def });
-const obj = (description: string, properties: Record<string, Schema>, extra: Schema = {}): Schema => ({
+const bool = (description: string, def: boolean) =>
+  ({ type: 'boolean', description, default: def }) as const satisfies JsonSchema;
+const obj = <const P extends Props, const E extends JsonSchema = NoExtra>(
+  description: string,
+  properties: P,
+  extra: E = {} as E,
+): { readonly type: 'object'; readonly description: string; readonly properties: NoInfer<P> } & NoInfer<E> => ({
   type: 'object',
   description,
   properties,
   ...extra,
 });
-const rule = (rule: string, message: string, extra: Schema = {}): Schema => ({ rule, message, ...extra });
+const rule = (rule: string, message: string, extra: { fieldPath?: string } = {}): CelRule => ({
+  rule,
+  message,
+  ...extra,
+});
 
 const IMAGE = { maxLength: 512, pattern: '^[a-z0-9][a-z0-9._/:@-]*$' };
 const HOST_PORT = { maxLength: 253, pattern: '^[A-Za-z0-9.-]+:[0-9]{1,5}$' };
 const DNS_NAME = { maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' };
-const QUANTITY = { 'x-kubernetes-int-or-string': true, anyOf: [{ type: 'integer' }, { type: 'string' }] };
+const QUANTITY = {
+  'x-kubernetes-int-or-string': true,
+  anyOf: [{ type: 'integer' }, { type: 'string' }],
+} as const satisfies JsonSchema;
 
-const resources = (who: string): Schema =>
+const resources = (who: string) =>
   obj(`CPU and memory for ${who} (a core/v1 ResourceRequirements: requests and limits).`, {
     requests: { type: 'object', additionalProperties: QUANTITY, maxProperties: 8 },
     limits: { type: 'object', additionalProperties: QUANTITY, maxProperties: 8 },
   });
 
-const storage = (who: string, def: string): Schema =>
+const storage = (who: string, def: string) =>
   obj(
     `Persistent volume for ${who}.`,
     {
@@ -51,7 +88,7 @@ const storage = (who: string, def: string): Schema =>
     { default: {} },
   );
 
-const secretKeyRef = (description: string, defaultKey: string): Schema =>
+const secretKeyRef = (description: string, defaultKey: string) =>
   obj(
     description,
     {
@@ -61,10 +98,10 @@ const secretKeyRef = (description: string, defaultKey: string): Schema =>
     { required: ['name'] },
   );
 
-const replicasRule = (path: string): Schema =>
+const replicasRule = (path: string): CelRule =>
   rule('self.minReplicas <= self.maxReplicas', `${path}.minReplicas must not exceed ${path}.maxReplicas`);
 
-const lagConsumer = (path: string, what: string, enabled: boolean, extra: Record<string, Schema> = {}): Schema =>
+const lagConsumer = <const X extends Props>(path: string, what: string, enabled: boolean, extra: X) =>
   obj(
     `${what} Scales on Kafka consumer lag between minReplicas and maxReplicas, and never past kafka.partitions ` +
       '(a consumer group cannot use more members than partitions).',
@@ -87,14 +124,14 @@ const lagConsumer = (path: string, what: string, enabled: boolean, extra: Record
   );
 
 /** StatefulSet volume claim templates are immutable: say so at apply time instead of failing every reconcile. */
-const storageFixed = (component: string): Schema =>
+const storageFixed = (component: string): CelRule =>
   rule(
     "!(self.mode == 'builtin' && oldSelf.mode == 'builtin') || self.storage == oldSelf.storage",
     `${component}.storage cannot change once the builtin ${component} exists (StatefulSet volume claims are ` +
       'immutable): resize its PersistentVolumeClaims directly',
   );
 
-const modeRules = (component: string, externalField: string, externalMode = 'external'): Schema[] => [
+const modeRules = (component: string, externalField: string, externalMode = 'external'): CelRule[] => [
   rule(
     `self.mode != '${externalMode}' || has(self.external)`,
     `${component}.external is required when ${component}.mode is ${externalMode}`,
@@ -110,22 +147,23 @@ const modeRules = (component: string, externalField: string, externalMode = 'ext
  * Expands every `default: {}` into the object its properties' defaults make. The API server checks a default
  * against the CEL rules of its schema before nested defaults apply, so `{}` would fail `self.mode == ...`.
  */
-function expandDefaults(schema: Schema): Schema {
-  const props = schema.properties as Record<string, Schema> | undefined;
+function expandDefaults<S extends JsonSchema>(schema: S): S {
+  const props = schema.properties;
   if (!props) return schema;
-  const expanded: Record<string, Schema> = {};
+  const expanded: Record<string, JsonSchema> = {};
   for (const [k, v] of Object.entries(props)) expanded[k] = expandDefaults(v);
-  const out: Schema = { ...schema, properties: expanded };
+  const out: { -readonly [K in keyof JsonSchema]: JsonSchema[K] } = { ...schema, properties: expanded };
   const def = schema.default;
   if (def && typeof def === 'object' && !Array.isArray(def) && Object.keys(def).length === 0) {
     const filled: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(expanded)) if (v.default !== undefined) filled[k] = v.default;
     out.default = filled;
   }
-  return out;
+  // The same shape with the same keys: only `default` values got filled in.
+  return out as S;
 }
 
-export const specSchema: Schema = expandDefaults(
+export const specSchema = expandDefaults(
   obj(
     'Desired state of one like pipeline: its data stores and the roles of the pipeline image.',
     {
@@ -321,7 +359,7 @@ export const specSchema: Schema = expandDefaults(
       consumers: obj(
         'The Kafka consumer roles, one consumer group each.',
         {
-          truthWriter: lagConsumer('consumers.truthWriter', 'Batch-writes likes and counts to Postgres.', true),
+          truthWriter: lagConsumer('consumers.truthWriter', 'Batch-writes likes and counts to Postgres.', true, {}),
           notifier: lagConsumer('consumers.notifier', 'Tells authors about likes, coalesced per post.', true, {
             windowSeconds: int('Likes of one post within this many seconds become one notification.', 1, 86_400, 60),
             webhookSecretRef: secretKeyRef(
@@ -344,7 +382,7 @@ export const specSchema: Schema = expandDefaults(
               newCandidates: int('Newest posts kept as candidates, liked or not.', 0, 100_000, 200),
             },
           ),
-          analytics: lagConsumer('consumers.analytics', 'Writes per-minute like counts per post.', true),
+          analytics: lagConsumer('consumers.analytics', 'Writes per-minute like counts per post.', true, {}),
           reconciler: obj(
             'Repairs Redis counts from Postgres. Polls Postgres rather than Kafka, so it does not scale on lag.',
             {
@@ -422,7 +460,7 @@ export const specSchema: Schema = expandDefaults(
   ),
 );
 
-const condition: Schema = obj(
+const condition = obj(
   'A metav1.Condition.',
   {
     type: str('Condition type.', { maxLength: 316 }),
@@ -435,7 +473,7 @@ const condition: Schema = obj(
   { required: ['type', 'status', 'lastTransitionTime', 'reason', 'message'] },
 );
 
-export const statusSchema: Schema = obj('Observed state, written by the operator.', {
+export const statusSchema = obj('Observed state, written by the operator.', {
   observedGeneration: { type: 'integer', format: 'int64', description: 'The generation the status describes.' },
   phase: str('Provisioning, Ready, Degraded or Failed.', { enum: ['Provisioning', 'Ready', 'Degraded', 'Failed'] }),
   conditions: {
