@@ -44,8 +44,9 @@ const observed = (o: Partial<Observed> = {}): Observed => ({
   ...o,
 });
 const byKey = (objs: KubeObject[]) => new Map(objs.map((o) => [`${o.kind}/${o.metadata.name}`, o]));
+// ConfigMaps and Secrets have no spec.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const spec = (o: KubeObject | undefined) => o?.spec as any;
+const spec = (o: KubeObject | undefined) => (o && 'spec' in o ? o.spec : undefined) as any;
 
 describe('operator: desired state (pure)', () => {
   test('the committed CRD file and field reference are what api/crd.ts generates', () => {

@@ -269,7 +269,8 @@ export class LikePipelineController {
   }
 
   private lookup(namespace: string): Lookup {
-    return (kind, name) => this.owned.get(kind)?.cache.get(name, namespace) as Record<string, unknown> | undefined;
+    // The caches hold what the API server sent, status included; status reads only the fields ObservedObject names.
+    return (kind, name) => this.owned.get(kind)?.cache.get(name, namespace);
   }
 
   /** Deletes objects this pipeline owns that its spec no longer asks for (a disabled role, a changed mode). */

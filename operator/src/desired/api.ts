@@ -1,6 +1,7 @@
 import type { LikePipeline } from '../api/types.js';
+import type { KubeObject } from '../kube/objects.js';
 import type { Connections } from './connections.js';
-import { labels, METRICS_SERVICE_LABEL, names, objectMeta, selectorLabels, type KubeObject } from './meta.js';
+import { labels, METRICS_SERVICE_LABEL, names, objectMeta, selectorLabels } from './meta.js';
 import { env, migrateInit, pipelinePodLabels, podSpecBase, roleContainer, secretEnv } from './pod.js';
 import { pdb } from './redis.js';
 

@@ -1,7 +1,10 @@
+import type { V1Container, V1EnvVar } from '@kubernetes/client-node';
 import type { LagScaledConsumer, LikePipeline } from '../api/types.js';
+import type { Deployment, HorizontalPodAutoscaler, KubeObject } from '../kube/objects.js';
+import type { ScaledObject } from '../kube/third-party/keda.js';
 import type { Connections } from './connections.js';
-import { labels, names, objectMeta, selectorLabels, type Component, type KubeObject } from './meta.js';
-import { env, migrateInit, pipelinePodLabels, podSpecBase, roleContainer, secretEnv, type EnvVar } from './pod.js';
+import { labels, names, objectMeta, selectorLabels, type Component } from './meta.js';
+import { env, migrateInit, pipelinePodLabels, podSpecBase, roleContainer, secretEnv } from './pod.js';
 
 export type LagRole = 'truth-writer' | 'notifier' | 'feed-ranker' | 'analytics';
 export const LAG_ROLES: { role: LagRole; field: 'truthWriter' | 'notifier' | 'feedRanker' | 'analytics' }[] = [
@@ -30,11 +33,11 @@ export function consumerObjects(lp: LikePipeline, c: Connections, kinds: Autosca
   for (const { role, field } of LAG_ROLES) {
     const spec = cs[field];
     if (!spec.enabled) continue;
-    const extraEnv: EnvVar[] = env({
+    const extraEnv: V1EnvVar[] = env({
       LIKEPIPE_FLUSH_INTERVAL_MS: spec.flushIntervalMs,
       LIKEPIPE_BATCH_SIZE: spec.batchSize,
     });
-    const init: Record<string, unknown>[] = [];
+    const init: V1Container[] = [];
     if (role === 'truth-writer') {
       // The truth-writer makes sure its inputs exist: the topic (unless Strimzi's Topic Operator owns it) and
       // the schema. The partition count is here, and only here, so growing it rolls just this Deployment.
@@ -76,7 +79,7 @@ export function consumerObjects(lp: LikePipeline, c: Connections, kinds: Autosca
   return out;
 }
 
-function ensureTopicInit(lp: LikePipeline, c: Connections): Record<string, unknown> {
+function ensureTopicInit(lp: LikePipeline, c: Connections): V1Container {
   const k = lp.spec.kafka;
   const container = roleContainer(
     lp,
@@ -96,10 +99,10 @@ function ensureTopicInit(lp: LikePipeline, c: Connections): Record<string, unkno
 function consumerDeployment(
   lp: LikePipeline,
   role: Component,
-  container: Record<string, unknown>,
-  initContainers: Record<string, unknown>[],
+  container: V1Container,
+  initContainers: V1Container[],
   replicas?: number,
-): KubeObject {
+): Deployment {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -129,7 +132,7 @@ function consumerDeployment(
 }
 
 /** KEDA's Kafka scaler reads the group's lag itself; KEDA owns the HPA it creates. */
-function scaledObject(lp: LikePipeline, role: LagRole, spec: LagScaledConsumer, c: Connections): KubeObject {
+function scaledObject(lp: LikePipeline, role: LagRole, spec: LagScaledConsumer, c: Connections): ScaledObject {
   const name = names(lp).role(role);
   return {
     apiVersion: 'keda.sh/v1alpha1',
@@ -163,7 +166,7 @@ function scaledObject(lp: LikePipeline, role: LagRole, spec: LagScaledConsumer, 
  * role exports on /metrics and a metrics adapter (prometheus-adapter) must serve to the HPA. Until one does,
  * the HPA reports the missing metric in its conditions.
  */
-function lagHpa(lp: LikePipeline, role: LagRole, spec: LagScaledConsumer): KubeObject {
+function lagHpa(lp: LikePipeline, role: LagRole, spec: LagScaledConsumer): HorizontalPodAutoscaler {
   const name = names(lp).role(role);
   return {
     apiVersion: 'autoscaling/v2',

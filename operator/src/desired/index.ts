@@ -2,14 +2,14 @@ import type { ComponentCondition, LikePipeline, SecretKeyRef } from '../api/type
 import { apiObjects } from './api.js';
 import { connections } from './connections.js';
 import { consumerObjects } from './consumers.js';
+import type { KubeObject } from '../kube/objects.js';
 import { builtinKafka, strimziKafka } from './kafka.js';
-import type { KubeObject } from './meta.js';
 import { monitoringObjects } from './monitoring.js';
 import { networkPolicies } from './network.js';
 import { builtinPostgres, cnpgCluster } from './postgres.js';
 import { builtinRedis } from './redis.js';
 
-export type { KubeObject } from './meta.js';
+export type { KubeObject } from '../kube/objects.js';
 
 /** What the controller saw in the cluster that the desired state depends on. */
 export interface Observed {

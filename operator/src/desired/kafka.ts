@@ -1,6 +1,7 @@
 import type { LikePipeline } from '../api/types.js';
+import type { KubeObject } from '../kube/objects.js';
 import { KAFKA_CONTROLLER_PORT, KAFKA_PORT } from './connections.js';
-import { labels, names, objectMeta, selectorLabels, type KubeObject } from './meta.js';
+import { labels, names, objectMeta, selectorLabels } from './meta.js';
 import { containerSecurityContext, dataStorePodSpec, env, resourcesOr } from './pod.js';
 import { pdb, pvc } from './redis.js';
 

@@ -1,28 +1,8 @@
+import type { V1OwnerReference } from '@kubernetes/client-node';
 import { API_VERSION, KIND, type LikePipeline } from '../api/types.js';
+import type { OwnedMeta } from '../kube/objects.js';
 
-/** A Kubernetes object as the operator builds it: plain JSON, applied with server-side apply. */
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    ownerReferences?: OwnerReference[];
-    [key: string]: unknown;
-  };
-  [key: string]: unknown;
-}
-
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller: boolean;
-  blockOwnerDeletion: boolean;
-}
+export type { KubeObject, OwnedMeta } from '../kube/objects.js';
 
 export const FIELD_MANAGER = 'likepipe-operator';
 export const MANAGED_BY = 'likepipe-operator';
@@ -90,7 +70,7 @@ export function labels(lp: LikePipeline, component: Component): Record<string, s
   };
 }
 
-export function ownerReference(lp: LikePipeline): OwnerReference {
+export function ownerReference(lp: LikePipeline): V1OwnerReference {
   return {
     apiVersion: API_VERSION,
     kind: KIND,
@@ -107,7 +87,7 @@ export function objectMeta(
   name: string,
   component: Component,
   extra: { labels?: Record<string, string>; annotations?: Record<string, string> } = {},
-): KubeObject['metadata'] {
+): OwnedMeta {
   return {
     name,
     namespace: lp.metadata.namespace,

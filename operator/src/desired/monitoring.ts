@@ -1,5 +1,6 @@
 import type { LikePipeline } from '../api/types.js';
-import { METRICS_LABEL, METRICS_SERVICE_LABEL, names, objectMeta, PIPELINE_LABEL, type KubeObject } from './meta.js';
+import type { KubeObject } from '../kube/objects.js';
+import { METRICS_LABEL, METRICS_SERVICE_LABEL, names, objectMeta, PIPELINE_LABEL } from './meta.js';
 import { METRICS_PORT } from './pod.js';
 
 /**

@@ -1,13 +1,20 @@
-import type { LikePipeline, ResourceRequirements, SecretKeyRef } from '../api/types.js';
-import { DATA_CLIENT_LABEL, METRICS_LABEL } from './meta.js';
+import type {
+  V1Container,
+  V1ContainerPort,
+  V1EnvVar,
+  V1PodSecurityContext,
+  V1PodSpec,
+  V1ResourceRequirements,
+  V1SecurityContext,
+} from '@kubernetes/client-node';
+import type { LikePipeline, SecretKeyRef } from '../api/types.js';
+import type { Resources } from '../kube/objects.js';
 import type { Connections } from './connections.js';
+import { DATA_CLIENT_LABEL, METRICS_LABEL } from './meta.js';
 
-export type EnvVar =
-  { name: string; value: string } | { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } };
-
-export const env = (vars: Record<string, string | number>): EnvVar[] =>
+export const env = (vars: Record<string, string | number>): V1EnvVar[] =>
   Object.entries(vars).map(([name, value]) => ({ name, value: String(value) }));
-export const secretEnv = (name: string, ref: SecretKeyRef): EnvVar => ({
+export const secretEnv = (name: string, ref: SecretKeyRef): V1EnvVar => ({
   name,
   valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } },
 });
@@ -19,9 +26,11 @@ export const PIPELINE_UID = 10001;
  * Restricted-profile security contexts unless the spec sets its own. The spec's contexts apply to every pod,
  * so a cluster with its own rules (OpenShift's random UIDs, say) can override them in one place.
  */
-export function podSecurityContext(lp: LikePipeline, uid: number): Record<string, unknown> {
+export function podSecurityContext(lp: LikePipeline, uid: number): V1PodSecurityContext {
   return (
-    lp.spec.podSecurityContext ?? {
+    // The spec's context is the user's core/v1 PodSecurityContext, passed through as written (the CRD preserves
+    // its fields unchecked; the API server checks them in the pod template).
+    (lp.spec.podSecurityContext as V1PodSecurityContext | undefined) ?? {
       runAsNonRoot: true,
       runAsUser: uid,
       runAsGroup: uid,
@@ -31,9 +40,9 @@ export function podSecurityContext(lp: LikePipeline, uid: number): Record<string
   );
 }
 
-export function containerSecurityContext(lp: LikePipeline, readOnlyRoot: boolean): Record<string, unknown> {
+export function containerSecurityContext(lp: LikePipeline, readOnlyRoot: boolean): V1SecurityContext {
   return (
-    lp.spec.securityContext ?? {
+    (lp.spec.securityContext as V1SecurityContext | undefined) ?? {
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: readOnlyRoot,
       capabilities: { drop: ['ALL'] },
@@ -41,10 +50,15 @@ export function containerSecurityContext(lp: LikePipeline, readOnlyRoot: boolean
   );
 }
 
-export const resourcesOr = (r: ResourceRequirements | undefined, def: ResourceRequirements) => r ?? def;
+/**
+ * A container's resources: the spec's, or `def`. Integer quantities (`cpu: 1`, which the CRD and the API server
+ * accept) pass through unchanged; client-node's model types quantities as strings only, hence the assertion.
+ */
+export const resourcesOr = (r: Resources | undefined, def: V1ResourceRequirements): V1ResourceRequirements =>
+  (r as V1ResourceRequirements | undefined) ?? def;
 
 /** Env every pipeline role shares: where the three layers are. */
-export function dataEnv(lp: LikePipeline, c: Connections): EnvVar[] {
+export function dataEnv(lp: LikePipeline, c: Connections): V1EnvVar[] {
   return [
     ...env({
       REDIS_CLUSTER_NODES: c.redisNodes.join(','),
@@ -62,7 +76,7 @@ export function dataEnv(lp: LikePipeline, c: Connections): EnvVar[] {
  * (likepipe-<role>); the namespace and pipeline tell two pipelines in one backend apart, and the pod name is
  * the host.name the SDK detects.
  */
-export function tracingEnv(lp: LikePipeline): EnvVar[] {
+export function tracingEnv(lp: LikePipeline): V1EnvVar[] {
   const t = lp.spec.monitoring.tracing;
   if (!t?.otlpEndpoint) return [];
   return env({
@@ -80,15 +94,15 @@ export const METRICS_PORT = 9464;
 export function roleContainer(
   lp: LikePipeline,
   role: string,
-  extraEnv: EnvVar[],
+  extraEnv: V1EnvVar[],
   c: Connections,
   opts: {
     image?: string;
-    resources?: ResourceRequirements;
-    ports?: Record<string, unknown>[];
+    resources?: Resources;
+    ports?: V1ContainerPort[];
     metricsPort?: boolean;
   } = {},
-): Record<string, unknown> {
+): V1Container {
   const metricsPort = opts.metricsPort ?? true;
   return {
     name: role,
@@ -111,7 +125,7 @@ export function roleContainer(
 }
 
 /** Init container that applies the Postgres migrations (node-pg-migrate takes a lock, so replicas may race). */
-export function migrateInit(lp: LikePipeline, c: Connections): Record<string, unknown> {
+export function migrateInit(lp: LikePipeline, c: Connections): V1Container {
   return {
     name: 'migrate',
     image: lp.spec.image,
@@ -128,7 +142,13 @@ export function pipelinePodLabels(metrics = true): Record<string, string> {
   return { [DATA_CLIENT_LABEL]: 'true', ...(metrics ? { [METRICS_LABEL]: 'true' } : {}) };
 }
 
-export function podSpecBase(lp: LikePipeline): Record<string, unknown> {
+/** The pod-level fields every pod of the pipeline image shares; containers are the caller's. */
+export type PodSpecBase = Pick<
+  V1PodSpec,
+  'imagePullSecrets' | 'securityContext' | 'automountServiceAccountToken' | 'enableServiceLinks'
+>;
+
+export function podSpecBase(lp: LikePipeline): PodSpecBase {
   return {
     ...(lp.spec.imagePullSecrets ? { imagePullSecrets: lp.spec.imagePullSecrets } : {}),
     securityContext: podSecurityContext(lp, PIPELINE_UID),
@@ -138,7 +158,7 @@ export function podSpecBase(lp: LikePipeline): Record<string, unknown> {
 }
 
 /** Pod-level fields every data-store pod (Redis, Kafka, Postgres) shares; `uid` is its image's user. */
-export function dataStorePodSpec(lp: LikePipeline, uid: number): Record<string, unknown> {
+export function dataStorePodSpec(lp: LikePipeline, uid: number): PodSpecBase {
   return {
     ...(lp.spec.imagePullSecrets ? { imagePullSecrets: lp.spec.imagePullSecrets } : {}),
     securityContext: podSecurityContext(lp, uid),

@@ -1,6 +1,8 @@
-import type { LikePipeline } from '../api/types.js';
+import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import type { LikePipeline, Storage } from '../api/types.js';
+import type { Deployment, KubeObject, PodDisruptionBudget } from '../kube/objects.js';
 import { podHosts, REDIS_PORT, redisNodeCount } from './connections.js';
-import { labels, names, objectMeta, selectorLabels, type KubeObject } from './meta.js';
+import { labels, names, objectMeta, selectorLabels, type Component } from './meta.js';
 import {
   containerSecurityContext,
   env,
@@ -118,7 +120,7 @@ export function builtinRedis(lp: LikePipeline): KubeObject[] {
 }
 
 /** One replica that forms the cluster and re-meets nodes that restarted with a new IP (role redis-cluster-keeper). */
-function redisKeeper(lp: LikePipeline): KubeObject {
+function redisKeeper(lp: LikePipeline): Deployment {
   const n = names(lp);
   const r = lp.spec.redis;
   return {
@@ -161,7 +163,7 @@ function redisKeeper(lp: LikePipeline): KubeObject {
   };
 }
 
-export function pvc(name: string, storage: { size: string; storageClassName?: string }): Record<string, unknown> {
+export function pvc(name: string, storage: Storage): V1PersistentVolumeClaim {
   return {
     metadata: { name },
     spec: {
@@ -173,7 +175,7 @@ export function pvc(name: string, storage: { size: string; storageClassName?: st
 }
 
 /** At most one pod of a component down at a time through voluntary disruptions (drains, upgrades). */
-export function pdb(lp: LikePipeline, name: string, component: Parameters<typeof labels>[1]): KubeObject {
+export function pdb(lp: LikePipeline, name: string, component: Component): PodDisruptionBudget {
   return {
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',

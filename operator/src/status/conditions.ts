@@ -11,9 +11,25 @@ import { LAG_ROLES } from '../desired/consumers.js';
 import { redisNodeCount } from '../desired/connections.js';
 import { names } from '../desired/meta.js';
 import type { Problem } from '../desired/index.js';
+import type { KubeObject } from '../kube/objects.js';
 
-/** A read-only view of the owned objects the informers hold. */
-export type Lookup = (kind: string, name: string) => Record<string, any> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+/**
+ * What the status reads of an owned object: generations, ready counts, and conditions (a Deployment's
+ * Available; the Ready that Strimzi and CloudNativePG report). V1Deployment and V1StatefulSet fit it as they
+ * are; the informers' objects of other kinds are read through it.
+ */
+export interface ObservedObject {
+  metadata?: { generation?: number };
+  status?: {
+    observedGeneration?: number;
+    readyReplicas?: number;
+    availableReplicas?: number;
+    conditions?: { type: string; status: string; message?: string }[];
+  };
+}
+
+/** A read-only view of the owned objects the informers hold, by kind and name. */
+export type Lookup = (kind: KubeObject['kind'], name: string) => ObservedObject | undefined;
 
 interface Verdict {
   ok: boolean;
@@ -36,7 +52,7 @@ function statefulSet(get: Lookup, name: string, want: number): Verdict {
 function deployment(get: Lookup, name: string): Verdict {
   const d = get('Deployment', name);
   if (!d) return waiting('Creating', `Deployment ${name} does not exist yet`);
-  const available = (d.status?.conditions ?? []).find((c: { type: string }) => c.type === 'Available');
+  const available = d.status?.conditions?.find((c) => c.type === 'Available');
   const current = (d.status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
   const ready = d.status?.availableReplicas ?? 0;
   if (available?.status === 'True' && current && ready > 0) {
@@ -49,10 +65,10 @@ function deployment(get: Lookup, name: string): Verdict {
 }
 
 /** A Strimzi or CloudNativePG resource that reports readiness in its own status. */
-function readyCondition(get: Lookup, kind: string, name: string): Verdict {
+function readyCondition(get: Lookup, kind: 'Kafka' | 'KafkaTopic' | 'Cluster', name: string): Verdict {
   const o = get(kind, name);
   if (!o) return waiting('Creating', `${kind} ${name} does not exist yet`);
-  const c = (o.status?.conditions ?? []).find((x: { type: string }) => x.type === 'Ready');
+  const c = o.status?.conditions?.find((x) => x.type === 'Ready');
   if (c?.status === 'True') return ok('Ready', `${kind} ${name} is ready`);
   return waiting('NotReady', `${kind} ${name}: ${c?.message ?? 'waiting for its operator to report Ready'}`);
 }
