@@ -6,7 +6,9 @@ import { crdReference } from '@likepipe/operator/api/crd-reference.js';
 import { crdYaml } from '@likepipe/operator/api/crd-yaml.js';
 import { desiredState, type KubeObject, type Observed } from '@likepipe/operator/desired/index.js';
 import { kafkaClusterId } from '@likepipe/operator/desired/kafka.js';
+import { eventReason } from '@likepipe/operator/controller/events.js';
 import { computeStatus, sameStatus } from '@likepipe/operator/status/conditions.js';
+import { isProgressing, Reason } from '@likepipe/operator/status/reasons.js';
 
 /**
  * The defaults the API server fills in, taken from the CRD itself so the fixture cannot drift from it (every
@@ -294,5 +296,21 @@ describe('operator: status (pure)', () => {
     );
     expect(s.phase).toBe('Failed');
     expect(s.conditions![0]).toMatchObject({ status: 'False', reason: 'ApplyFailed' });
+  });
+});
+
+describe('operator: condition reasons and events', () => {
+  test('every reason is a distinct CamelCase constant that fits the CRD', () => {
+    const reasons = Object.values(Reason);
+    expect(new Set(reasons).size).toBe(reasons.length);
+    for (const [key, reason] of Object.entries(Reason)) {
+      expect({ key, reason }).toEqual({ key, reason: expect.stringMatching(/^[A-Z][A-Za-z0-9]{0,1023}$/) as string });
+    }
+  });
+
+  test('components coming up are progress, not trouble; Events are named after the condition', () => {
+    expect(Object.values(Reason).filter(isProgressing)).toEqual(['Creating', 'PodsNotReady']);
+    expect(eventReason({ type: 'Ready', status: 'True' })).toBe('Ready');
+    expect(eventReason({ type: 'ApiReady', status: 'False' })).toBe('ApiReadyFalse');
   });
 });

@@ -60,3 +60,5 @@ export const COMPONENT_CONDITIONS = [
   'ConsumersReady',
 ] as const;
 export type ComponentCondition = (typeof COMPONENT_CONDITIONS)[number];
+/** Every condition type: the components' and their roll-up. */
+export type ConditionType = 'Ready' | ComponentCondition;

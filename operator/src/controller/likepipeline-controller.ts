@@ -22,8 +22,9 @@ import {
   reconcileErrors,
   reconcileTotal,
 } from '../metrics.js';
-import { computeStatus, sameStatus, type Lookup } from '../status/conditions.js';
-import type { EventRecorder } from './events.js';
+import { computeStatus, sameStatus, type ComputedStatus, type Lookup } from '../status/conditions.js';
+import { isProgressing } from '../status/reasons.js';
+import { eventReason, type EventRecorder } from './events.js';
 import { WorkQueue } from './work-queue.js';
 
 export interface ControllerOptions {
@@ -290,17 +291,16 @@ export class LikePipelineController {
     }
   }
 
-  private async recordTransitions(lp: LikePipeline, status: ReturnType<typeof computeStatus>): Promise<void> {
+  private async recordTransitions(lp: LikePipeline, status: ComputedStatus): Promise<void> {
     const before = new Map((lp.status?.conditions ?? []).map((c) => [c.type, c]));
-    for (const c of status.conditions ?? []) {
+    for (const c of status.conditions) {
       const old = before.get(c.type);
       if (old && old.status === c.status && old.reason === c.reason) continue;
-      const progressing = c.reason === 'PodsNotReady' || c.reason === 'Creating';
+      const progressing = isProgressing(c.reason);
       // A new pipeline: say whether it is Ready, and name real problems; components coming up are not news.
       if (!old && c.type !== 'Ready' && (c.status === 'True' || progressing)) continue;
       const type = c.status === 'True' || progressing ? 'Normal' : 'Warning';
-      const reason = c.status === 'True' ? c.type : `${c.type}False`;
-      await this.events.record(lp, type, reason, `${c.reason}: ${c.message}`);
+      await this.events.record(lp, type, eventReason(c), `${c.reason}: ${c.message}`);
     }
   }
 }
