@@ -93,6 +93,8 @@ function ensureTopicInit(lp: LikePipeline, c: Connections): V1Container {
     { resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } }, metricsPort: false },
   );
   delete container.ports;
+  // ensure-topic reads Kafka only (its schema in the contract has no REDIS_CLUSTER_NODES or DATABASE_URL).
+  container.env = container.env!.filter((e) => e.name !== 'REDIS_CLUSTER_NODES' && e.name !== 'DATABASE_URL');
   return container;
 }
 
