@@ -1,4 +1,5 @@
 import type { V1OwnerReference } from '@kubernetes/client-node';
+import type { ConsumerRole } from '@likepipe/contract';
 import { API_VERSION, KIND, type LikePipeline } from '../api/types.js';
 import type { OwnedMeta } from '../kube/objects.js';
 
@@ -14,19 +15,12 @@ export const METRICS_LABEL = 'likepipe.io/metrics';
 /** Services a ServiceMonitor scrapes. */
 export const METRICS_SERVICE_LABEL = 'likepipe.io/metrics-service';
 
+/** The worker roles that run as Deployments of their own, named `<pipeline>-<role>`. */
+export type DeployedWorker = ConsumerRole | 'reconciler';
+
+/** The value of `app.kubernetes.io/component`; the consumers and the reconciler use their role's name. */
 export type Component =
-  | 'redis'
-  | 'redis-keeper'
-  | 'kafka'
-  | 'postgres'
-  | 'api'
-  | 'truth-writer'
-  | 'notifier'
-  | 'feed-ranker'
-  | 'analytics'
-  | 'reconciler'
-  | 'metrics'
-  | 'network';
+  'redis' | 'redis-keeper' | 'kafka' | 'postgres' | 'api' | DeployedWorker | 'metrics' | 'network';
 
 /** Names of the objects of one pipeline. Kept in one place: tests, the status and the README rely on them. */
 export const names = (lp: LikePipeline) => {
@@ -39,7 +33,7 @@ export const names = (lp: LikePipeline) => {
     postgres: `${n}-postgres`,
     postgresSecret: `${n}-postgres`,
     api: `${n}-api`,
-    role: (role: string) => `${n}-${role}`,
+    role: (role: DeployedWorker) => `${n}-${role}`,
     metrics: `${n}-metrics`,
     strimziKafka: n,
     strimziPool: `${n}-dual`,

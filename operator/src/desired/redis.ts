@@ -3,14 +3,15 @@ import type { LikePipeline, Storage } from '../api/types.js';
 import type { Deployment, KubeObject, PodDisruptionBudget } from '../kube/objects.js';
 import { podHosts, REDIS_PORT, redisNodeCount } from './connections.js';
 import { labels, names, objectMeta, selectorLabels, type Component } from './meta.js';
+import { metricsEnv, roleEnv } from './env.js';
 import {
   containerSecurityContext,
-  env,
   dataStorePodSpec,
-  podSpecBase,
+  METRICS_CONTAINER_PORT,
   pipelinePodLabels,
+  podSpecBase,
   resourcesOr,
-  tracingEnv,
+  roleContainer,
 } from './pod.js';
 
 const REDIS_UID = 999; // the official image's redis user
@@ -137,25 +138,22 @@ function redisKeeper(lp: LikePipeline): Deployment {
         spec: {
           ...podSpecBase(lp),
           containers: [
-            {
-              name: 'redis-cluster-keeper',
-              image: lp.spec.image,
-              imagePullPolicy: lp.spec.imagePullPolicy,
-              args: ['redis-cluster-keeper'],
-              env: [
-                ...env({
+            roleContainer(
+              lp,
+              'redis-cluster-keeper',
+              [
+                ...roleEnv('redis-cluster-keeper', {
                   LIKEPIPE_REDIS_NODES: podHosts(lp, n.redis, redisNodeCount(lp), REDIS_PORT).join(','),
                   LIKEPIPE_REDIS_SHARDS: r.shards,
                   LIKEPIPE_REDIS_REPLICAS_PER_SHARD: r.replicasPerShard,
-                  LIKEPIPE_METRICS_PORT: 9464,
-                  LIKEPIPE_METRICS_HOST: '0.0.0.0',
                 }),
-                ...tracingEnv(lp),
+                ...metricsEnv('redis-cluster-keeper'),
               ],
-              ports: [{ name: 'metrics', containerPort: 9464, protocol: 'TCP' }],
-              resources: { requests: { cpu: '20m', memory: '64Mi' }, limits: { memory: '256Mi' } },
-              securityContext: containerSecurityContext(lp, true),
-            },
+              {
+                resources: { requests: { cpu: '20m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+                ports: [METRICS_CONTAINER_PORT],
+              },
+            ),
           ],
         },
       },
