@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 import { likePipelineCrd } from '@likepipe/operator/api/crd.js';
+import type { JsonSchema } from '@likepipe/operator/api/schema.js';
 import type { LikePipeline } from '@likepipe/operator/api/types.js';
 import { crdReference } from '@likepipe/operator/api/crd-reference.js';
 import { crdYaml } from '@likepipe/operator/api/crd-yaml.js';
@@ -14,16 +15,15 @@ import { isProgressing, Reason } from '@likepipe/operator/status/reasons.js';
  * The defaults the API server fills in, taken from the CRD itself so the fixture cannot drift from it (every
  * object-valued field's default is already expanded to its full value by api/crd.ts).
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function defaults(schema: any): Record<string, unknown> {
+function defaults(schema: JsonSchema): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(schema.properties as Record<string, { default?: unknown }>)) {
+  for (const [k, v] of Object.entries(schema.properties ?? {})) {
     if (v.default !== undefined) out[k] = structuredClone(v.default);
   }
   return out;
 }
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const specSchema = (likePipelineCrd() as any).spec.versions[0].schema.openAPIV3Schema.properties.spec;
+// The schema the CRD carries (likePipelineCrd() puts this very object under spec.versions[0]).
+const specSchema = likePipelineCrd().spec.versions[0]!.schema.openAPIV3Schema.properties.spec;
 
 function pipeline(patch: (s: LikePipeline['spec']) => void = () => undefined): LikePipeline {
   const spec = defaults(specSchema) as unknown as LikePipeline['spec'];

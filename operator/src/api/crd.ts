@@ -488,7 +488,7 @@ export const statusSchema = obj('Observed state, written by the operator.', {
   partitions: { type: 'integer', format: 'int32', description: 'Partitions of the like-events topic.' },
 });
 
-export function likePipelineCrd(): Record<string, unknown> {
+export function likePipelineCrd() {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',

@@ -3,8 +3,6 @@ import type { ConsumerRole } from '@likepipe/contract';
 import { API_VERSION, KIND, type LikePipeline } from '../api/types.js';
 import type { OwnedMeta } from '../kube/objects.js';
 
-export type { KubeObject, OwnedMeta } from '../kube/objects.js';
-
 export const FIELD_MANAGER = 'likepipe-operator';
 export const MANAGED_BY = 'likepipe-operator';
 /** Every object the operator owns carries this label, so informers and pruning select exactly ours. */
