@@ -1,3 +1,4 @@
+import { DEFAULT_TOPIC, describeRoleEnv, type Role, type RoleEnvName } from '@likepipe/contract';
 import type { CelRule, JsonSchema } from './schema.js';
 import { GROUP, KIND, PLURAL, VERSION } from './types.js';
 
@@ -60,6 +61,16 @@ const rule = (rule: string, message: string, extra: { fieldPath?: string } = {})
   ...extra,
 });
 
+/**
+ * The default the contract gives a role's variable, for the spec field that sets it: a LikePipeline that
+ * leaves the field out runs the role as the role would run with the variable unset.
+ */
+function roleDefault<R extends Role>(role: R, name: RoleEnvName<R>): number {
+  const value = describeRoleEnv(role).find((v) => v.name === name)?.default;
+  if (typeof value !== 'number') throw new Error(`the contract gives ${role}'s ${name} no numeric default`);
+  return value;
+}
+
 const IMAGE = { maxLength: 512, pattern: '^[a-z0-9][a-z0-9._/:@-]*$' };
 const HOST_PORT = { maxLength: 253, pattern: '^[A-Za-z0-9.-]+:[0-9]{1,5}$' };
 const DNS_NAME = { maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' };
@@ -114,9 +125,15 @@ const lagConsumer = <const X extends Props>(path: string, what: string, enabled:
         'Longest time an event waits before the Postgres transaction that writes it (one per flush).',
         50,
         60_000,
-        1000,
+        // Every consumer role has the same flush defaults.
+        roleDefault('truth-writer', 'LIKEPIPE_FLUSH_INTERVAL_MS'),
       ),
-      batchSize: int('Events that trigger a flush before the interval ends.', 1, 100_000, 5000),
+      batchSize: int(
+        'Events that trigger a flush before the interval ends.',
+        1,
+        100_000,
+        roleDefault('truth-writer', 'LIKEPIPE_BATCH_SIZE'),
+      ),
       resources: resources(`each ${path} pod`),
       ...extra,
     },
@@ -188,8 +205,18 @@ export const specSchema = expandDefaults(
             enum: ['builtin', 'external'],
             default: 'builtin',
           }),
-          shards: int('Masters (hash-slot shards). Redis Cluster needs at least 3.', 3, 32, 3),
-          replicasPerShard: int('Replicas of each master, promoted when it fails.', 0, 3, 1),
+          shards: int(
+            'Masters (hash-slot shards). Redis Cluster needs at least 3.',
+            3,
+            32,
+            roleDefault('redis-cluster-keeper', 'LIKEPIPE_REDIS_SHARDS'),
+          ),
+          replicasPerShard: int(
+            'Replicas of each master, promoted when it fails.',
+            0,
+            3,
+            roleDefault('redis-cluster-keeper', 'LIKEPIPE_REDIS_REPLICAS_PER_SHARD'),
+          ),
           maxmemory: str('Memory cap per node (Redis syntax), after which keys are evicted by evictionPolicy.', {
             default: '256mb',
             maxLength: 16,
@@ -241,15 +268,25 @@ export const specSchema = expandDefaults(
               'Partitions of the like-events topic: the ceiling on consumer replicas. Can grow, never shrink.',
               1,
               1024,
-              12,
+              roleDefault('ensure-topic', 'LIKEPIPE_KAFKA_PARTITIONS'),
             ),
             'x-kubernetes-validations': [
               rule('self >= oldSelf', 'kafka.partitions cannot be decreased: Kafka cannot remove partitions'),
             ],
           },
-          replicationFactor: int('Copies of every partition.', 1, 5, 1),
-          minInSyncReplicas: int('Copies that must have a like before it counts as durable (acks=all).', 1, 5, 1),
-          topic: str('Topic name.', { default: 'like-events', maxLength: 249, pattern: '^[A-Za-z0-9._-]+$' }),
+          replicationFactor: int(
+            'Copies of every partition.',
+            1,
+            5,
+            roleDefault('ensure-topic', 'LIKEPIPE_KAFKA_REPLICATION_FACTOR'),
+          ),
+          minInSyncReplicas: int(
+            'Copies that must have a like before it counts as durable (acks=all).',
+            1,
+            5,
+            roleDefault('ensure-topic', 'LIKEPIPE_KAFKA_MIN_INSYNC_REPLICAS'),
+          ),
+          topic: str('Topic name.', { default: DEFAULT_TOPIC, maxLength: 249, pattern: '^[A-Za-z0-9._-]+$' }),
           image: str('Kafka image for builtin mode.', { ...IMAGE, default: 'apache/kafka:4.1.0' }),
           storage: storage('each broker', '5Gi'),
           resources: resources('each broker'),
@@ -334,12 +371,22 @@ export const specSchema = expandDefaults(
           rateLimit: obj(
             'Likes and unlikes allowed per user in a rolling window, exact across replicas.',
             {
-              perUser: int('Actions per user per window.', 1, 100_000, 100),
-              windowSeconds: int('Window length in seconds.', 1, 86_400, 60),
+              perUser: int('Actions per user per window.', 1, 100_000, roleDefault('like-api', 'LIKEPIPE_RATE_LIMIT')),
+              windowSeconds: int(
+                'Window length in seconds.',
+                1,
+                86_400,
+                roleDefault('like-api', 'LIKEPIPE_RATE_WINDOW_MS') / 1000,
+              ),
             },
             { default: {} },
           ),
-          idempotencyTTLSeconds: int('How long an Idempotency-Key is remembered.', 60, 604_800, 86_400),
+          idempotencyTTLSeconds: int(
+            'How long an Idempotency-Key is remembered.',
+            60,
+            604_800,
+            roleDefault('like-api', 'LIKEPIPE_IDEMPOTENCY_TTL_S'),
+          ),
           jwtSecretRef: secretKeyRef(
             'Secret holding the HS256 key (at least 32 characters) that verifies bearer tokens.',
             'jwt-secret',
@@ -361,7 +408,12 @@ export const specSchema = expandDefaults(
         {
           truthWriter: lagConsumer('consumers.truthWriter', 'Batch-writes likes and counts to Postgres.', true, {}),
           notifier: lagConsumer('consumers.notifier', 'Tells authors about likes, coalesced per post.', true, {
-            windowSeconds: int('Likes of one post within this many seconds become one notification.', 1, 86_400, 60),
+            windowSeconds: int(
+              'Likes of one post within this many seconds become one notification.',
+              1,
+              86_400,
+              roleDefault('notifier', 'LIKEPIPE_NOTIFY_WINDOW_MS') / 1000,
+            ),
             webhookSecretRef: secretKeyRef(
               'Secret holding the URL that closed notifications are POSTed to (retried with backoff); none: no push.',
               'url',
@@ -372,14 +424,24 @@ export const specSchema = expandDefaults(
             'Keeps like velocity and publishes the feed candidates GET /api/feed ranks.',
             true,
             {
-              refreshMs: int('Milliseconds between candidate snapshots.', 100, 600_000, 2000),
+              refreshMs: int(
+                'Milliseconds between candidate snapshots.',
+                100,
+                600_000,
+                roleDefault('feed-ranker', 'LIKEPIPE_FEED_REFRESH_MS'),
+              ),
               hotCandidates: int(
                 'Hottest posts (by likes in the last 10 minutes) kept as candidates.',
                 1,
                 100_000,
-                500,
+                roleDefault('feed-ranker', 'LIKEPIPE_FEED_HOT_CANDIDATES'),
               ),
-              newCandidates: int('Newest posts kept as candidates, liked or not.', 0, 100_000, 200),
+              newCandidates: int(
+                'Newest posts kept as candidates, liked or not.',
+                0,
+                100_000,
+                roleDefault('feed-ranker', 'LIKEPIPE_FEED_NEW_CANDIDATES'),
+              ),
             },
           ),
           analytics: lagConsumer('consumers.analytics', 'Writes per-minute like counts per post.', true, {}),
