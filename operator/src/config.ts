@@ -1,10 +1,6 @@
 import { hostname } from 'node:os';
+import { OPERATOR_PORT, parseEnv } from '@likepipe/contract';
 import { z } from 'zod';
-
-/** Operator configuration from the environment, checked once at start; a bad value names the variable. */
-export class ConfigError extends Error {
-  readonly code = 'config_invalid';
-}
 
 const ms = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 const bool = (def: boolean) =>
@@ -14,13 +10,14 @@ const bool = (def: boolean) =>
     .transform((v) => v === 'true' || v === '1');
 const k8sName = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'expected a Kubernetes name');
 
+/** Operator configuration from the environment, checked once at start; a bad value names the variable. */
 const schema = z
   .object({
     LIKEPIPE_OPERATOR_NAMESPACE: k8sName.optional(),
     POD_NAMESPACE: k8sName.optional(),
     LIKEPIPE_WATCH_NAMESPACE: k8sName.optional(),
     LIKEPIPE_OPERATOR_HOST: z.string().default('127.0.0.1'),
-    LIKEPIPE_OPERATOR_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    LIKEPIPE_OPERATOR_PORT: z.coerce.number().int().min(0).max(65535).default(OPERATOR_PORT),
     LIKEPIPE_OPERATOR_ID: z.string().min(1).max(128).default(`${hostname()}-${process.pid}`),
     LIKEPIPE_LEADER_ELECTION: bool(true),
     LIKEPIPE_LEASE_NAME: k8sName.default('likepipe-operator'),
@@ -42,15 +39,8 @@ const schema = z
 
 export type OperatorConfig = z.output<typeof schema> & { leaseNamespace: string };
 
+/** Throws the contract's ConfigError, naming every bad variable, as the pipeline's roles do. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): OperatorConfig {
-  const r = schema.safeParse(env);
-  if (!r.success) {
-    const lines = r.error.issues.map((i) => {
-      const name = String(i.path[0] ?? '?');
-      return `  ${name} ${env[name] === undefined ? 'is not set' : 'is invalid'}: ${i.message}`;
-    });
-    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
-  }
-  const c = r.data;
+  const c = parseEnv(schema, env);
   return { ...c, leaseNamespace: c.LIKEPIPE_OPERATOR_NAMESPACE ?? c.POD_NAMESPACE ?? 'default' };
 }

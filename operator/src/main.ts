@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 import { KubeConfig } from '@kubernetes/client-node';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, createLogger, LikePipeError } from '@likepipe/contract';
+import { loadConfig } from './config.js';
 import { EventRecorder } from './controller/events.js';
 import { LeaderElector } from './controller/leader-election.js';
 import { LikePipelineController } from './controller/likepipeline-controller.js';
 import { startHttpServer } from './http-server.js';
 import { Applier } from './kube/apply.js';
-import { createLogger } from './log.js';
 import { isLeader } from './metrics.js';
 
 /**
@@ -15,9 +15,9 @@ import { isLeader } from './metrics.js';
  */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const log = createLogger(config.LIKEPIPE_LOG_LEVEL, {
-    component: 'likepipe-operator',
-    id: config.LIKEPIPE_OPERATOR_ID,
+  const log = createLogger({
+    level: config.LIKEPIPE_LOG_LEVEL,
+    fields: { component: 'likepipe-operator', id: config.LIKEPIPE_OPERATOR_ID },
   });
   const kc = new KubeConfig();
   // In a pod: its ServiceAccount. Elsewhere: KUBECONFIG or ~/.kube/config, as kubectl would.
@@ -106,7 +106,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError) process.stderr.write(`likepipe-operator: ${err.message}\n`);
+  // Errors raised on purpose say what went wrong in their message; anything else gets its stack.
+  if (err instanceof LikePipeError) process.stderr.write(`likepipe-operator: ${err.message}\n`);
   else process.stderr.write(`likepipe-operator: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -116,6 +116,14 @@ describe('operator: the small example end to end', () => {
     }
 
     const get = (k: string) => owned.get(k)!;
+    // The ingress rules name their sources: only the pipeline's data clients reach Postgres. (Applied through
+    // client-node's model serializer, `from` was dropped and the rule admitted every pod.)
+    expect(get(`NetworkPolicy/${NAME}-postgres-ingress`).spec.ingress).toEqual([
+      {
+        from: [{ podSelector: { matchLabels: { 'likepipe.io/pipeline': NAME, 'likepipe.io/data-client': 'true' } } }],
+        ports: [{ protocol: 'TCP', port: 5432 }],
+      },
+    ]);
     const redis = get(`StatefulSet/${NAME}-redis`);
     expect(redis.spec.replicas).toBe(spec.redis.shards * (1 + spec.redis.replicasPerShard));
     expect(redis.status.readyReplicas).toBe(redis.spec.replicas);

@@ -1,27 +1,29 @@
 import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 import { likePipelineCrd } from '@likepipe/operator/api/crd.js';
+import type { JsonSchema } from '@likepipe/operator/api/schema.js';
 import type { LikePipeline } from '@likepipe/operator/api/types.js';
 import { crdReference } from '@likepipe/operator/api/crd-reference.js';
 import { crdYaml } from '@likepipe/operator/api/crd-yaml.js';
 import { desiredState, type KubeObject, type Observed } from '@likepipe/operator/desired/index.js';
 import { kafkaClusterId } from '@likepipe/operator/desired/kafka.js';
+import { eventReason } from '@likepipe/operator/controller/events.js';
 import { computeStatus, sameStatus } from '@likepipe/operator/status/conditions.js';
+import { isProgressing, Reason } from '@likepipe/operator/status/reasons.js';
 
 /**
  * The defaults the API server fills in, taken from the CRD itself so the fixture cannot drift from it (every
  * object-valued field's default is already expanded to its full value by api/crd.ts).
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function defaults(schema: any): Record<string, unknown> {
+function defaults(schema: JsonSchema): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(schema.properties as Record<string, { default?: unknown }>)) {
+  for (const [k, v] of Object.entries(schema.properties ?? {})) {
     if (v.default !== undefined) out[k] = structuredClone(v.default);
   }
   return out;
 }
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const specSchema = (likePipelineCrd() as any).spec.versions[0].schema.openAPIV3Schema.properties.spec;
+// The schema the CRD carries (likePipelineCrd() puts this very object under spec.versions[0]).
+const specSchema = likePipelineCrd().spec.versions[0]!.schema.openAPIV3Schema.properties.spec;
 
 function pipeline(patch: (s: LikePipeline['spec']) => void = () => undefined): LikePipeline {
   const spec = defaults(specSchema) as unknown as LikePipeline['spec'];
@@ -44,8 +46,9 @@ const observed = (o: Partial<Observed> = {}): Observed => ({
   ...o,
 });
 const byKey = (objs: KubeObject[]) => new Map(objs.map((o) => [`${o.kind}/${o.metadata.name}`, o]));
+// ConfigMaps and Secrets have no spec.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const spec = (o: KubeObject | undefined) => o?.spec as any;
+const spec = (o: KubeObject | undefined) => (o && 'spec' in o ? o.spec : undefined) as any;
 
 describe('operator: desired state (pure)', () => {
   test('the committed CRD file and field reference are what api/crd.ts generates', () => {
@@ -293,5 +296,21 @@ describe('operator: status (pure)', () => {
     );
     expect(s.phase).toBe('Failed');
     expect(s.conditions![0]).toMatchObject({ status: 'False', reason: 'ApplyFailed' });
+  });
+});
+
+describe('operator: condition reasons and events', () => {
+  test('every reason is a distinct CamelCase constant that fits the CRD', () => {
+    const reasons = Object.values(Reason);
+    expect(new Set(reasons).size).toBe(reasons.length);
+    for (const [key, reason] of Object.entries(Reason)) {
+      expect({ key, reason }).toEqual({ key, reason: expect.stringMatching(/^[A-Z][A-Za-z0-9]{0,1023}$/) as string });
+    }
+  });
+
+  test('components coming up are progress, not trouble; Events are named after the condition', () => {
+    expect(Object.values(Reason).filter(isProgressing)).toEqual(['Creating', 'PodsNotReady']);
+    expect(eventReason({ type: 'Ready', status: 'True' })).toBe('Ready');
+    expect(eventReason({ type: 'ApiReady', status: 'False' })).toBe('ApiReadyFalse');
   });
 });

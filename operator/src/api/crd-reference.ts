@@ -1,6 +1,5 @@
 import { specSchema } from './crd.js';
-
-type Schema = Record<string, unknown>;
+import type { JsonSchema } from './schema.js';
 
 /**
  * The field reference of a LikePipeline as Markdown, made from the same schema the API server enforces, so
@@ -8,31 +7,26 @@ type Schema = Record<string, unknown>;
  */
 export function crdReference(): string {
   const rows: string[] = [];
-  const walk = (schema: Schema, path: string, required: boolean) => {
-    const props = schema.properties as Record<string, Schema> | undefined;
-    const type =
-      schema.type === 'array'
-        ? `[]${String((schema.items as Schema | undefined)?.type ?? '')}`
-        : String(schema.type ?? 'int or string');
+  const walk = (schema: JsonSchema, path: string, required: boolean) => {
+    const props = schema.properties;
+    const type = schema.type === 'array' ? `[]${schema.items?.type ?? ''}` : (schema.type ?? 'int or string');
     if (path) {
       const rules: string[] = [];
       if (required) rules.push('required');
-      if (schema.enum) rules.push(`one of ${(schema.enum as string[]).map((e) => `\`${e}\``).join(', ')}`);
+      if (schema.enum) rules.push(`one of ${schema.enum.map((e) => `\`${e}\``).join(', ')}`);
       if (schema.minimum !== undefined) rules.push(`${String(schema.minimum)}–${String(schema.maximum)}`);
-      if (schema.pattern) rules.push(`matches \`${String(schema.pattern).replace(/\|/g, '\\|')}\``);
+      if (schema.pattern) rules.push(`matches \`${schema.pattern.replace(/\|/g, '\\|')}\``);
       const scalarDefault =
         schema.default !== undefined && (typeof schema.default !== 'object' || Array.isArray(schema.default));
       const def = scalarDefault ? `\`${JSON.stringify(schema.default)}\`` : '';
-      const desc = String(schema.description ?? '').replace(/\|/g, '\\|');
-      const cel = ((schema['x-kubernetes-validations'] as { message: string }[] | undefined) ?? []).map(
-        (r) => r.message,
-      );
+      const desc = (schema.description ?? '').replace(/\|/g, '\\|');
+      const cel = (schema['x-kubernetes-validations'] ?? []).map((r) => r.message);
       rows.push(
         `| \`${path}\` | ${type} | ${def} | ${[desc, ...rules.map((r) => `(${r})`), ...cel.map((m) => `Rule: ${m}.`)].join(' ').trim()} |`,
       );
     }
     if (props && !schema['x-kubernetes-preserve-unknown-fields']) {
-      const req = new Set((schema.required as string[] | undefined) ?? []);
+      const req = new Set(schema.required ?? []);
       for (const [k, v] of Object.entries(props)) {
         if (path.endsWith('resources') || path.endsWith('imagePullSecrets')) continue;
         walk(v, path ? `${path}.${k}` : k, req.has(k));

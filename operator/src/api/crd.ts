@@ -1,3 +1,5 @@
+import { DEFAULT_TOPIC, describeRoleEnv, type Role, type RoleEnvName } from '@likepipe/contract';
+import type { CelRule, JsonSchema } from './schema.js';
 import { GROUP, KIND, PLURAL, VERSION } from './types.js';
 
 /**
@@ -5,39 +7,85 @@ import { GROUP, KIND, PLURAL, VERSION } from './types.js';
  * secret references, autoscaled consumers) are written once. `npm run gen:crd` writes it to the Helm chart;
  * a test fails if the committed file and this function disagree. Messages are written for the person whose
  * `kubectl apply` was rejected: they name the field and say what is allowed.
+ *
+ * This schema is the only description of the resource: api/types.ts derives the operator's TypeScript types
+ * from it (FromSchema, api/schema.ts). The helpers below therefore keep every literal the mapper reads (`type`,
+ * `enum`, `required`, whether there is a `default`) in their return types.
  */
-type Schema = Record<string, unknown>;
+type Props = { readonly [name: string]: JsonSchema };
+/** No extra keywords (`{}` as a type would admit any value). */
+type NoExtra = Record<never, never>;
 
-const int = (description: string, min: number, max: number, def?: number): Schema => ({
-  type: 'integer',
-  format: 'int32',
-  minimum: min,
-  maximum: max,
+interface IntSchema {
+  readonly type: 'integer';
+  readonly format: 'int32';
+  readonly minimum: number;
+  readonly maximum: number;
+  readonly description: string;
+}
+function int(description: string, min: number, max: number): IntSchema;
+function int(description: string, min: number, max: number, def: number): IntSchema & { readonly default: number };
+function int(description: string, min: number, max: number, def?: number): IntSchema {
+  return {
+    type: 'integer',
+    format: 'int32',
+    minimum: min,
+    maximum: max,
+    description,
+    ...(def === undefined ? {} : { default: def }),
+  };
+}
+const str = <const E extends JsonSchema = NoExtra>(
+  description: string,
+  extra: E = {} as E,
+): { readonly type: 'string'; readonly description: string } & NoInfer<E> => ({
+  type: 'string',
   description,
-  ...(def === undefined ? {} : { default: def }),
+  ...extra,
 });
-const str = (description: string, extra: Schema = {}): Schema => ({ type: 'string', description, ...extra });
-const bool = (description: string, def: boolean): Schema => ({ type: 'boolean', description, default: def });
-const obj = (description: string, properties: Record<string, Schema>, extra: Schema = {}): Schema => ({
+const bool = (description: string, def: boolean) =>
+  ({ type: 'boolean', description, default: def }) as const satisfies JsonSchema;
+const obj = <const P extends Props, const E extends JsonSchema = NoExtra>(
+  description: string,
+  properties: P,
+  extra: E = {} as E,
+): { readonly type: 'object'; readonly description: string; readonly properties: NoInfer<P> } & NoInfer<E> => ({
   type: 'object',
   description,
   properties,
   ...extra,
 });
-const rule = (rule: string, message: string, extra: Schema = {}): Schema => ({ rule, message, ...extra });
+const rule = (rule: string, message: string, extra: { fieldPath?: string } = {}): CelRule => ({
+  rule,
+  message,
+  ...extra,
+});
+
+/**
+ * The default the contract gives a role's variable, for the spec field that sets it: a LikePipeline that
+ * leaves the field out runs the role as the role would run with the variable unset.
+ */
+function roleDefault<R extends Role>(role: R, name: RoleEnvName<R>): number {
+  const value = describeRoleEnv(role).find((v) => v.name === name)?.default;
+  if (typeof value !== 'number') throw new Error(`the contract gives ${role}'s ${name} no numeric default`);
+  return value;
+}
 
 const IMAGE = { maxLength: 512, pattern: '^[a-z0-9][a-z0-9._/:@-]*$' };
 const HOST_PORT = { maxLength: 253, pattern: '^[A-Za-z0-9.-]+:[0-9]{1,5}$' };
 const DNS_NAME = { maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' };
-const QUANTITY = { 'x-kubernetes-int-or-string': true, anyOf: [{ type: 'integer' }, { type: 'string' }] };
+const QUANTITY = {
+  'x-kubernetes-int-or-string': true,
+  anyOf: [{ type: 'integer' }, { type: 'string' }],
+} as const satisfies JsonSchema;
 
-const resources = (who: string): Schema =>
+const resources = (who: string) =>
   obj(`CPU and memory for ${who} (a core/v1 ResourceRequirements: requests and limits).`, {
     requests: { type: 'object', additionalProperties: QUANTITY, maxProperties: 8 },
     limits: { type: 'object', additionalProperties: QUANTITY, maxProperties: 8 },
   });
 
-const storage = (who: string, def: string): Schema =>
+const storage = (who: string, def: string) =>
   obj(
     `Persistent volume for ${who}.`,
     {
@@ -51,7 +99,7 @@ const storage = (who: string, def: string): Schema =>
     { default: {} },
   );
 
-const secretKeyRef = (description: string, defaultKey: string): Schema =>
+const secretKeyRef = (description: string, defaultKey: string) =>
   obj(
     description,
     {
@@ -61,10 +109,10 @@ const secretKeyRef = (description: string, defaultKey: string): Schema =>
     { required: ['name'] },
   );
 
-const replicasRule = (path: string): Schema =>
+const replicasRule = (path: string): CelRule =>
   rule('self.minReplicas <= self.maxReplicas', `${path}.minReplicas must not exceed ${path}.maxReplicas`);
 
-const lagConsumer = (path: string, what: string, enabled: boolean, extra: Record<string, Schema> = {}): Schema =>
+const lagConsumer = <const X extends Props>(path: string, what: string, enabled: boolean, extra: X) =>
   obj(
     `${what} Scales on Kafka consumer lag between minReplicas and maxReplicas, and never past kafka.partitions ` +
       '(a consumer group cannot use more members than partitions).',
@@ -77,9 +125,15 @@ const lagConsumer = (path: string, what: string, enabled: boolean, extra: Record
         'Longest time an event waits before the Postgres transaction that writes it (one per flush).',
         50,
         60_000,
-        1000,
+        // Every consumer role has the same flush defaults.
+        roleDefault('truth-writer', 'LIKEPIPE_FLUSH_INTERVAL_MS'),
       ),
-      batchSize: int('Events that trigger a flush before the interval ends.', 1, 100_000, 5000),
+      batchSize: int(
+        'Events that trigger a flush before the interval ends.',
+        1,
+        100_000,
+        roleDefault('truth-writer', 'LIKEPIPE_BATCH_SIZE'),
+      ),
       resources: resources(`each ${path} pod`),
       ...extra,
     },
@@ -87,14 +141,14 @@ const lagConsumer = (path: string, what: string, enabled: boolean, extra: Record
   );
 
 /** StatefulSet volume claim templates are immutable: say so at apply time instead of failing every reconcile. */
-const storageFixed = (component: string): Schema =>
+const storageFixed = (component: string): CelRule =>
   rule(
     "!(self.mode == 'builtin' && oldSelf.mode == 'builtin') || self.storage == oldSelf.storage",
     `${component}.storage cannot change once the builtin ${component} exists (StatefulSet volume claims are ` +
       'immutable): resize its PersistentVolumeClaims directly',
   );
 
-const modeRules = (component: string, externalField: string, externalMode = 'external'): Schema[] => [
+const modeRules = (component: string, externalField: string, externalMode = 'external'): CelRule[] => [
   rule(
     `self.mode != '${externalMode}' || has(self.external)`,
     `${component}.external is required when ${component}.mode is ${externalMode}`,
@@ -110,22 +164,23 @@ const modeRules = (component: string, externalField: string, externalMode = 'ext
  * Expands every `default: {}` into the object its properties' defaults make. The API server checks a default
  * against the CEL rules of its schema before nested defaults apply, so `{}` would fail `self.mode == ...`.
  */
-function expandDefaults(schema: Schema): Schema {
-  const props = schema.properties as Record<string, Schema> | undefined;
+function expandDefaults<S extends JsonSchema>(schema: S): S {
+  const props = schema.properties;
   if (!props) return schema;
-  const expanded: Record<string, Schema> = {};
+  const expanded: Record<string, JsonSchema> = {};
   for (const [k, v] of Object.entries(props)) expanded[k] = expandDefaults(v);
-  const out: Schema = { ...schema, properties: expanded };
+  const out: { -readonly [K in keyof JsonSchema]: JsonSchema[K] } = { ...schema, properties: expanded };
   const def = schema.default;
   if (def && typeof def === 'object' && !Array.isArray(def) && Object.keys(def).length === 0) {
     const filled: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(expanded)) if (v.default !== undefined) filled[k] = v.default;
     out.default = filled;
   }
-  return out;
+  // The same shape with the same keys: only `default` values got filled in.
+  return out as S;
 }
 
-export const specSchema: Schema = expandDefaults(
+export const specSchema = expandDefaults(
   obj(
     'Desired state of one like pipeline: its data stores and the roles of the pipeline image.',
     {
@@ -150,8 +205,18 @@ export const specSchema: Schema = expandDefaults(
             enum: ['builtin', 'external'],
             default: 'builtin',
           }),
-          shards: int('Masters (hash-slot shards). Redis Cluster needs at least 3.', 3, 32, 3),
-          replicasPerShard: int('Replicas of each master, promoted when it fails.', 0, 3, 1),
+          shards: int(
+            'Masters (hash-slot shards). Redis Cluster needs at least 3.',
+            3,
+            32,
+            roleDefault('redis-cluster-keeper', 'LIKEPIPE_REDIS_SHARDS'),
+          ),
+          replicasPerShard: int(
+            'Replicas of each master, promoted when it fails.',
+            0,
+            3,
+            roleDefault('redis-cluster-keeper', 'LIKEPIPE_REDIS_REPLICAS_PER_SHARD'),
+          ),
           maxmemory: str('Memory cap per node (Redis syntax), after which keys are evicted by evictionPolicy.', {
             default: '256mb',
             maxLength: 16,
@@ -203,15 +268,25 @@ export const specSchema: Schema = expandDefaults(
               'Partitions of the like-events topic: the ceiling on consumer replicas. Can grow, never shrink.',
               1,
               1024,
-              12,
+              roleDefault('ensure-topic', 'LIKEPIPE_KAFKA_PARTITIONS'),
             ),
             'x-kubernetes-validations': [
               rule('self >= oldSelf', 'kafka.partitions cannot be decreased: Kafka cannot remove partitions'),
             ],
           },
-          replicationFactor: int('Copies of every partition.', 1, 5, 1),
-          minInSyncReplicas: int('Copies that must have a like before it counts as durable (acks=all).', 1, 5, 1),
-          topic: str('Topic name.', { default: 'like-events', maxLength: 249, pattern: '^[A-Za-z0-9._-]+$' }),
+          replicationFactor: int(
+            'Copies of every partition.',
+            1,
+            5,
+            roleDefault('ensure-topic', 'LIKEPIPE_KAFKA_REPLICATION_FACTOR'),
+          ),
+          minInSyncReplicas: int(
+            'Copies that must have a like before it counts as durable (acks=all).',
+            1,
+            5,
+            roleDefault('ensure-topic', 'LIKEPIPE_KAFKA_MIN_INSYNC_REPLICAS'),
+          ),
+          topic: str('Topic name.', { default: DEFAULT_TOPIC, maxLength: 249, pattern: '^[A-Za-z0-9._-]+$' }),
           image: str('Kafka image for builtin mode.', { ...IMAGE, default: 'apache/kafka:4.1.0' }),
           storage: storage('each broker', '5Gi'),
           resources: resources('each broker'),
@@ -296,12 +371,22 @@ export const specSchema: Schema = expandDefaults(
           rateLimit: obj(
             'Likes and unlikes allowed per user in a rolling window, exact across replicas.',
             {
-              perUser: int('Actions per user per window.', 1, 100_000, 100),
-              windowSeconds: int('Window length in seconds.', 1, 86_400, 60),
+              perUser: int('Actions per user per window.', 1, 100_000, roleDefault('like-api', 'LIKEPIPE_RATE_LIMIT')),
+              windowSeconds: int(
+                'Window length in seconds.',
+                1,
+                86_400,
+                roleDefault('like-api', 'LIKEPIPE_RATE_WINDOW_MS') / 1000,
+              ),
             },
             { default: {} },
           ),
-          idempotencyTTLSeconds: int('How long an Idempotency-Key is remembered.', 60, 604_800, 86_400),
+          idempotencyTTLSeconds: int(
+            'How long an Idempotency-Key is remembered.',
+            60,
+            604_800,
+            roleDefault('like-api', 'LIKEPIPE_IDEMPOTENCY_TTL_S'),
+          ),
           jwtSecretRef: secretKeyRef(
             'Secret holding the HS256 key (at least 32 characters) that verifies bearer tokens.',
             'jwt-secret',
@@ -321,9 +406,14 @@ export const specSchema: Schema = expandDefaults(
       consumers: obj(
         'The Kafka consumer roles, one consumer group each.',
         {
-          truthWriter: lagConsumer('consumers.truthWriter', 'Batch-writes likes and counts to Postgres.', true),
+          truthWriter: lagConsumer('consumers.truthWriter', 'Batch-writes likes and counts to Postgres.', true, {}),
           notifier: lagConsumer('consumers.notifier', 'Tells authors about likes, coalesced per post.', true, {
-            windowSeconds: int('Likes of one post within this many seconds become one notification.', 1, 86_400, 60),
+            windowSeconds: int(
+              'Likes of one post within this many seconds become one notification.',
+              1,
+              86_400,
+              roleDefault('notifier', 'LIKEPIPE_NOTIFY_WINDOW_MS') / 1000,
+            ),
             webhookSecretRef: secretKeyRef(
               'Secret holding the URL that closed notifications are POSTed to (retried with backoff); none: no push.',
               'url',
@@ -334,17 +424,27 @@ export const specSchema: Schema = expandDefaults(
             'Keeps like velocity and publishes the feed candidates GET /api/feed ranks.',
             true,
             {
-              refreshMs: int('Milliseconds between candidate snapshots.', 100, 600_000, 2000),
+              refreshMs: int(
+                'Milliseconds between candidate snapshots.',
+                100,
+                600_000,
+                roleDefault('feed-ranker', 'LIKEPIPE_FEED_REFRESH_MS'),
+              ),
               hotCandidates: int(
                 'Hottest posts (by likes in the last 10 minutes) kept as candidates.',
                 1,
                 100_000,
-                500,
+                roleDefault('feed-ranker', 'LIKEPIPE_FEED_HOT_CANDIDATES'),
               ),
-              newCandidates: int('Newest posts kept as candidates, liked or not.', 0, 100_000, 200),
+              newCandidates: int(
+                'Newest posts kept as candidates, liked or not.',
+                0,
+                100_000,
+                roleDefault('feed-ranker', 'LIKEPIPE_FEED_NEW_CANDIDATES'),
+              ),
             },
           ),
-          analytics: lagConsumer('consumers.analytics', 'Writes per-minute like counts per post.', true),
+          analytics: lagConsumer('consumers.analytics', 'Writes per-minute like counts per post.', true, {}),
           reconciler: obj(
             'Repairs Redis counts from Postgres. Polls Postgres rather than Kafka, so it does not scale on lag.',
             {
@@ -422,7 +522,7 @@ export const specSchema: Schema = expandDefaults(
   ),
 );
 
-const condition: Schema = obj(
+const condition = obj(
   'A metav1.Condition.',
   {
     type: str('Condition type.', { maxLength: 316 }),
@@ -435,7 +535,7 @@ const condition: Schema = obj(
   { required: ['type', 'status', 'lastTransitionTime', 'reason', 'message'] },
 );
 
-export const statusSchema: Schema = obj('Observed state, written by the operator.', {
+export const statusSchema = obj('Observed state, written by the operator.', {
   observedGeneration: { type: 'integer', format: 'int64', description: 'The generation the status describes.' },
   phase: str('Provisioning, Ready, Degraded or Failed.', { enum: ['Provisioning', 'Ready', 'Degraded', 'Failed'] }),
   conditions: {
@@ -450,7 +550,7 @@ export const statusSchema: Schema = obj('Observed state, written by the operator
   partitions: { type: 'integer', format: 'int32', description: 'Partitions of the like-events topic.' },
 });
 
-export function likePipelineCrd(): Record<string, unknown> {
+export function likePipelineCrd() {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',

@@ -1,148 +1,37 @@
 /**
- * LikePipeline, likepipe.io/v1alpha1: the shape of the custom resource as the operator reads it.
- * The API server fills every default (see crd-schema.ts), so fields with a default are never undefined here.
+ * LikePipeline, likepipe.io/v1alpha1: the shape of the custom resource as the operator reads it, derived from
+ * the CRD's schema in crd.ts (the one description of the resource; FromSchema is in schema.ts). The API server
+ * fills every default before the operator sees an object, so fields with a default are never undefined here.
  */
+import type { specSchema, statusSchema } from './crd.js';
+import type { FromSchema } from './schema.js';
+
 export const GROUP = 'likepipe.io';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
 export const KIND = 'LikePipeline';
 export const PLURAL = 'likepipelines';
 
-export interface SecretKeyRef {
-  name: string;
-  key: string;
-}
+export type LikePipelineSpec = FromSchema<typeof specSchema>;
+export type LikePipelineStatus = FromSchema<typeof statusSchema>;
 
-export interface ResourceRequirements {
-  requests?: Record<string, string | number>;
-  limits?: Record<string, string | number>;
-}
+type Spec = LikePipelineSpec;
+export type SecretKeyRef = Spec['api']['jwtSecretRef'];
+/** A core/v1 ResourceRequirements as the spec admits it: quantities are strings or integers. */
+export type ResourceRequirements = NonNullable<Spec['api']['resources']>;
+export type Storage = Spec['redis']['storage'];
+export type RedisSpec = Spec['redis'];
+export type KafkaSpec = Spec['kafka'];
+export type PostgresSpec = Spec['postgres'];
+export type ApiSpec = Spec['api'];
+export type ConsumersSpec = Spec['consumers'];
+/** What every lag-scaled consumer role has (the notifier and feed-ranker add fields of their own). */
+export type LagScaledConsumer = ConsumersSpec['truthWriter'];
+export type ReconcilerSpec = ConsumersSpec['reconciler'];
+export type TracingSpec = Spec['monitoring']['tracing'];
 
-export interface Storage {
-  size: string;
-  storageClassName?: string;
-}
-
-export interface RedisSpec {
-  mode: 'builtin' | 'external';
-  shards: number;
-  replicasPerShard: number;
-  maxmemory: string;
-  evictionPolicy: string;
-  image: string;
-  storage: Storage;
-  resources?: ResourceRequirements;
-  external?: { nodes: string[] };
-}
-
-export interface KafkaSpec {
-  mode: 'builtin' | 'strimzi' | 'external';
-  brokers: number;
-  partitions: number;
-  replicationFactor: number;
-  minInSyncReplicas: number;
-  topic: string;
-  image: string;
-  storage: Storage;
-  resources?: ResourceRequirements;
-  external?: { bootstrapServers: string[] };
-  strimzi?: { version?: string };
-}
-
-export interface PostgresSpec {
-  mode: 'builtin' | 'cnpg' | 'external';
-  instances: number;
-  database: string;
-  image: string;
-  storage: Storage;
-  resources?: ResourceRequirements;
-  external?: { urlSecretRef: SecretKeyRef };
-}
-
-export interface ApiSpec {
-  image?: string;
-  minReplicas: number;
-  maxReplicas: number;
-  targetCPUUtilization: number;
-  rateLimit: { perUser: number; windowSeconds: number };
-  idempotencyTTLSeconds: number;
-  jwtSecretRef: SecretKeyRef;
-  service: { type: 'ClusterIP' | 'NodePort' | 'LoadBalancer'; port: number };
-  resources?: ResourceRequirements;
-}
-
-export interface LagScaledConsumer {
-  enabled: boolean;
-  minReplicas: number;
-  maxReplicas: number;
-  /** Consumer lag per replica that the autoscaler aims for. */
-  lagTarget: number;
-  /** One Postgres transaction per flush: after this long, or sooner at `batchSize` events. */
-  flushIntervalMs: number;
-  batchSize: number;
-  resources?: ResourceRequirements;
-}
-
-export type TruthWriterSpec = LagScaledConsumer;
-
-export interface ReconcilerSpec {
-  enabled: boolean;
-  replicas: number;
-  intervalSeconds: number;
-  resources?: ResourceRequirements;
-}
-
-export interface ConsumersSpec {
-  truthWriter: TruthWriterSpec;
-  notifier: LagScaledConsumer & { windowSeconds: number; webhookSecretRef?: SecretKeyRef };
-  feedRanker: LagScaledConsumer & { refreshMs: number; hotCandidates: number; newCandidates: number };
-  analytics: LagScaledConsumer;
-  reconciler: ReconcilerSpec;
-}
-
-export interface TracingSpec {
-  otlpEndpoint?: string;
-  protocol: 'http/protobuf' | 'http/json' | 'grpc';
-  samplerRatio: number;
-}
-
-export interface LikePipelineSpec {
-  image: string;
-  imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never';
-  imagePullSecrets?: { name: string }[];
-  redis: RedisSpec;
-  kafka: KafkaSpec;
-  postgres: PostgresSpec;
-  api: ApiSpec;
-  consumers: ConsumersSpec;
-  podSecurityContext?: Record<string, unknown>;
-  securityContext?: Record<string, unknown>;
-  monitoring: {
-    serviceMonitor: { enabled: boolean; interval: string; labels?: Record<string, string> };
-    tracing: TracingSpec;
-  };
-  networkPolicies: { enabled: boolean };
-}
-
-export interface Condition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  observedGeneration?: number;
-  lastTransitionTime: string;
-  reason: string;
-  message: string;
-}
-
-export type Phase = 'Provisioning' | 'Ready' | 'Degraded' | 'Failed';
-
-export interface LikePipelineStatus {
-  observedGeneration?: number;
-  phase?: Phase;
-  conditions?: Condition[];
-  apiEndpoint?: string;
-  apiReplicas?: number;
-  partitions?: number;
-}
+export type Condition = NonNullable<LikePipelineStatus['conditions']>[number];
+export type Phase = NonNullable<LikePipelineStatus['phase']>;
 
 export interface LikePipeline {
   apiVersion: typeof API_VERSION;
@@ -171,3 +60,5 @@ export const COMPONENT_CONDITIONS = [
   'ConsumersReady',
 ] as const;
 export type ComponentCondition = (typeof COMPONENT_CONDITIONS)[number];
+/** Every condition type: the components' and their roll-up. */
+export type ConditionType = 'Ready' | ComponentCondition;

@@ -1,6 +1,12 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { API_VERSION, KIND, type LikePipeline } from '../api/types.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '@likepipe/contract';
+import { API_VERSION, KIND, type ConditionType, type LikePipeline } from '../api/types.js';
+import type { ComputedCondition } from '../status/conditions.js';
+
+/** An Event's reason names the condition that changed: `ApiReady` when it became True, `ApiReadyFalse` when not. */
+export type EventReason = ConditionType | `${ConditionType}False`;
+export const eventReason = (c: Pick<ComputedCondition, 'type' | 'status'>): EventReason =>
+  c.status === 'True' ? c.type : `${c.type}False`;
 
 /** Kubernetes Events on a LikePipeline, for `kubectl describe lp`. Failing to record one never fails a reconcile. */
 export class EventRecorder {
@@ -13,7 +19,7 @@ export class EventRecorder {
     this.api = kc.makeApiClient(CoreV1Api);
   }
 
-  async record(lp: LikePipeline, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+  async record(lp: LikePipeline, type: 'Normal' | 'Warning', reason: EventReason, message: string): Promise<void> {
     const now = new Date();
     try {
       await this.api.createNamespacedEvent({

@@ -1,5 +1,5 @@
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
-import type { Logger } from '../log.js';
+import type { Logger } from '@likepipe/contract';
 
 export interface LeaderElectionOptions {
   namespace: string;

@@ -6,13 +6,14 @@ import {
   type KubernetesListObject,
   type KubernetesObject,
 } from '@kubernetes/client-node';
+import type { Logger } from '@likepipe/contract';
 import { API_VERSION, KIND, PLURAL, type LikePipeline } from '../api/types.js';
 import { desiredState, referencedSecrets, type Observed } from '../desired/index.js';
 import { MANAGED_BY, names, objectKey, PIPELINE_LABEL } from '../desired/meta.js';
-import { apiMessage, isNamespaceTerminating, KubeApiError, type Applier } from '../kube/apply.js';
+import { KubeApiError } from '../errors/index.js';
+import { apiMessage, isNamespaceTerminating, type Applier } from '../kube/apply.js';
 import { ResilientInformer } from '../kube/informer.js';
 import { BUILTIN_OWNED, collectionPath, OPTIONAL_OWNED, type KindInfo } from '../kube/kinds.js';
-import type { Logger } from '../log.js';
 import {
   appliedObjects,
   prunedObjects,
@@ -21,8 +22,9 @@ import {
   reconcileErrors,
   reconcileTotal,
 } from '../metrics.js';
-import { computeStatus, sameStatus, type Lookup } from '../status/conditions.js';
-import type { EventRecorder } from './events.js';
+import { computeStatus, sameStatus, type ComputedStatus, type Lookup } from '../status/conditions.js';
+import { isProgressing } from '../status/reasons.js';
+import { eventReason, type EventRecorder } from './events.js';
 import { WorkQueue } from './work-queue.js';
 
 export interface ControllerOptions {
@@ -268,7 +270,8 @@ export class LikePipelineController {
   }
 
   private lookup(namespace: string): Lookup {
-    return (kind, name) => this.owned.get(kind)?.cache.get(name, namespace) as Record<string, unknown> | undefined;
+    // The caches hold what the API server sent, status included; status reads only the fields ObservedObject names.
+    return (kind, name) => this.owned.get(kind)?.cache.get(name, namespace);
   }
 
   /** Deletes objects this pipeline owns that its spec no longer asks for (a disabled role, a changed mode). */
@@ -288,17 +291,16 @@ export class LikePipelineController {
     }
   }
 
-  private async recordTransitions(lp: LikePipeline, status: ReturnType<typeof computeStatus>): Promise<void> {
+  private async recordTransitions(lp: LikePipeline, status: ComputedStatus): Promise<void> {
     const before = new Map((lp.status?.conditions ?? []).map((c) => [c.type, c]));
-    for (const c of status.conditions ?? []) {
+    for (const c of status.conditions) {
       const old = before.get(c.type);
       if (old && old.status === c.status && old.reason === c.reason) continue;
-      const progressing = c.reason === 'PodsNotReady' || c.reason === 'Creating';
+      const progressing = isProgressing(c.reason);
       // A new pipeline: say whether it is Ready, and name real problems; components coming up are not news.
       if (!old && c.type !== 'Ready' && (c.status === 'True' || progressing)) continue;
       const type = c.status === 'True' || progressing ? 'Normal' : 'Warning';
-      const reason = c.status === 'True' ? c.type : `${c.type}False`;
-      await this.events.record(lp, type, reason, `${c.reason}: ${c.message}`);
+      await this.events.record(lp, type, eventReason(c), `${c.reason}: ${c.message}`);
     }
   }
 }

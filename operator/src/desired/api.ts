@@ -1,10 +1,11 @@
+import { API_PORT } from '@likepipe/contract';
 import type { LikePipeline } from '../api/types.js';
+import type { KubeObject } from '../kube/objects.js';
 import type { Connections } from './connections.js';
-import { labels, METRICS_SERVICE_LABEL, names, objectMeta, selectorLabels, type KubeObject } from './meta.js';
-import { env, migrateInit, pipelinePodLabels, podSpecBase, roleContainer, secretEnv } from './pod.js';
+import { labels, METRICS_SERVICE_LABEL, names, objectMeta, selectorLabels } from './meta.js';
+import { dataEnv, roleEnv, secretEnv } from './env.js';
+import { migrateInit, pipelinePodLabels, podSpecBase, roleContainer } from './pod.js';
 import { pdb } from './redis.js';
-
-export const API_PORT = 8080;
 
 /** The like-API: Deployment, Service, CPU autoscaler and PDB. */
 export function apiObjects(lp: LikePipeline, c: Connections): KubeObject[] {
@@ -14,7 +15,8 @@ export function apiObjects(lp: LikePipeline, c: Connections): KubeObject[] {
     lp,
     'like-api',
     [
-      ...env({
+      ...dataEnv('like-api', lp, c),
+      ...roleEnv('like-api', {
         LIKEPIPE_API_HOST: '0.0.0.0',
         LIKEPIPE_API_PORT: API_PORT,
         // One process per pod: Kubernetes scales pods, and CPU-based autoscaling reads one process's usage.
@@ -23,14 +25,13 @@ export function apiObjects(lp: LikePipeline, c: Connections): KubeObject[] {
         LIKEPIPE_RATE_WINDOW_MS: a.rateLimit.windowSeconds * 1000,
         LIKEPIPE_IDEMPOTENCY_TTL_S: a.idempotencyTTLSeconds,
       }),
-      secretEnv('LIKEPIPE_JWT_SECRET', a.jwtSecretRef),
+      secretEnv('like-api', 'LIKEPIPE_JWT_SECRET', a.jwtSecretRef),
     ],
-    c,
     {
       image: a.image,
       resources: a.resources ?? { requests: { cpu: '250m', memory: '256Mi' }, limits: { memory: '512Mi' } },
+      // The API serves /metrics, /healthz and /readyz on its own port.
       ports: [{ name: 'http', containerPort: API_PORT, protocol: 'TCP' }],
-      metricsPort: false, // the API serves /metrics on its own port
     },
   );
   return [

@@ -1,15 +1,16 @@
-import type { ComponentCondition, LikePipeline, SecretKeyRef } from '../api/types.js';
+import type { ComponentCondition, ConditionType, LikePipeline, SecretKeyRef } from '../api/types.js';
+import type { KubeObject } from '../kube/objects.js';
+import { Reason, type ConditionReason } from '../status/reasons.js';
 import { apiObjects } from './api.js';
 import { connections } from './connections.js';
 import { consumerObjects } from './consumers.js';
 import { builtinKafka, strimziKafka } from './kafka.js';
-import type { KubeObject } from './meta.js';
 import { monitoringObjects } from './monitoring.js';
 import { networkPolicies } from './network.js';
 import { builtinPostgres, cnpgCluster } from './postgres.js';
 import { builtinRedis } from './redis.js';
 
-export type { KubeObject } from './meta.js';
+export type { KubeObject } from '../kube/objects.js';
 
 /** What the controller saw in the cluster that the desired state depends on. */
 export interface Observed {
@@ -23,8 +24,8 @@ export interface Observed {
 
 /** Something the user must fix; it becomes a False condition with this reason and message. */
 export interface Problem {
-  condition: ComponentCondition | 'Ready';
-  reason: string;
+  condition: ConditionType;
+  reason: ConditionReason;
   message: string;
 }
 
@@ -70,13 +71,13 @@ export function desiredState(lp: LikePipeline, observed: Observed): Desired {
     if (keys === null || keys === undefined) {
       problems.push({
         condition,
-        reason: 'SecretNotFound',
+        reason: Reason.SecretNotFound,
         message: `${field}: Secret ${ns}/${ref.name} does not exist; create it with a "${ref.key}" key`,
       });
     } else if (!keys.includes(ref.key)) {
       problems.push({
         condition,
-        reason: 'SecretKeyNotFound',
+        reason: Reason.SecretKeyNotFound,
         message: `${field}: Secret ${ns}/${ref.name} has no key "${ref.key}" (it has: ${keys.join(', ') || 'none'})`,
       });
     }
@@ -94,7 +95,7 @@ export function desiredState(lp: LikePipeline, observed: Observed): Desired {
     else
       problems.push({
         condition: 'KafkaReady',
-        reason: 'StrimziNotInstalled',
+        reason: Reason.StrimziNotInstalled,
         message:
           'spec.kafka.mode is strimzi but the kafka.strimzi.io/v1 Kafka, KafkaNodePool and KafkaTopic CRDs are ' +
           'not installed: install the Strimzi operator or choose mode builtin or external',
@@ -107,7 +108,7 @@ export function desiredState(lp: LikePipeline, observed: Observed): Desired {
     else
       problems.push({
         condition: 'PostgresReady',
-        reason: 'CloudNativePGNotInstalled',
+        reason: Reason.CloudNativePGNotInstalled,
         message:
           'spec.postgres.mode is cnpg but the postgresql.cnpg.io/v1 Cluster CRD is not installed: install ' +
           'CloudNativePG or choose mode builtin or external',
@@ -121,7 +122,7 @@ export function desiredState(lp: LikePipeline, observed: Observed): Desired {
   if (lp.spec.monitoring.serviceMonitor.enabled && !observed.crds.serviceMonitor) {
     problems.push({
       condition: 'Ready',
-      reason: 'ServiceMonitorCRDMissing',
+      reason: Reason.ServiceMonitorCRDMissing,
       message:
         'spec.monitoring.serviceMonitor.enabled is true but the monitoring.coreos.com/v1 ServiceMonitor CRD is ' +
         'not installed: install the Prometheus Operator or disable the ServiceMonitor',

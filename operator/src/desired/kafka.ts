@@ -1,7 +1,9 @@
 import type { LikePipeline } from '../api/types.js';
+import type { KubeObject } from '../kube/objects.js';
 import { KAFKA_CONTROLLER_PORT, KAFKA_PORT } from './connections.js';
-import { labels, names, objectMeta, selectorLabels, type KubeObject } from './meta.js';
-import { containerSecurityContext, dataStorePodSpec, env, resourcesOr } from './pod.js';
+import { labels, names, objectMeta, selectorLabels } from './meta.js';
+import { imageEnv } from './env.js';
+import { containerSecurityContext, dataStorePodSpec, resourcesOr } from './pod.js';
 import { pdb, pvc } from './redis.js';
 
 const KAFKA_UID = 1000; // appuser in the apache/kafka image
@@ -62,7 +64,7 @@ export function builtinKafka(lp: LikePipeline): KubeObject[] {
                 name: 'kafka',
                 image: k.image,
                 command: ['sh', '-c', start],
-                env: env({
+                env: imageEnv({
                   CLUSTER_ID: kafkaClusterId(lp.metadata.uid),
                   KAFKA_PROCESS_ROLES: 'broker,controller',
                   KAFKA_LISTENERS: `PLAINTEXT://:${KAFKA_PORT},CONTROLLER://:${KAFKA_CONTROLLER_PORT}`,

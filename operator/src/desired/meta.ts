@@ -1,28 +1,7 @@
+import type { V1OwnerReference } from '@kubernetes/client-node';
+import type { ConsumerRole } from '@likepipe/contract';
 import { API_VERSION, KIND, type LikePipeline } from '../api/types.js';
-
-/** A Kubernetes object as the operator builds it: plain JSON, applied with server-side apply. */
-export interface KubeObject {
-  apiVersion: string;
-  kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    ownerReferences?: OwnerReference[];
-    [key: string]: unknown;
-  };
-  [key: string]: unknown;
-}
-
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller: boolean;
-  blockOwnerDeletion: boolean;
-}
+import type { OwnedMeta } from '../kube/objects.js';
 
 export const FIELD_MANAGER = 'likepipe-operator';
 export const MANAGED_BY = 'likepipe-operator';
@@ -34,19 +13,12 @@ export const METRICS_LABEL = 'likepipe.io/metrics';
 /** Services a ServiceMonitor scrapes. */
 export const METRICS_SERVICE_LABEL = 'likepipe.io/metrics-service';
 
+/** The worker roles that run as Deployments of their own, named `<pipeline>-<role>`. */
+export type DeployedWorker = ConsumerRole | 'reconciler';
+
+/** The value of `app.kubernetes.io/component`; the consumers and the reconciler use their role's name. */
 export type Component =
-  | 'redis'
-  | 'redis-keeper'
-  | 'kafka'
-  | 'postgres'
-  | 'api'
-  | 'truth-writer'
-  | 'notifier'
-  | 'feed-ranker'
-  | 'analytics'
-  | 'reconciler'
-  | 'metrics'
-  | 'network';
+  'redis' | 'redis-keeper' | 'kafka' | 'postgres' | 'api' | DeployedWorker | 'metrics' | 'network';
 
 /** Names of the objects of one pipeline. Kept in one place: tests, the status and the README rely on them. */
 export const names = (lp: LikePipeline) => {
@@ -59,7 +31,7 @@ export const names = (lp: LikePipeline) => {
     postgres: `${n}-postgres`,
     postgresSecret: `${n}-postgres`,
     api: `${n}-api`,
-    role: (role: string) => `${n}-${role}`,
+    role: (role: DeployedWorker) => `${n}-${role}`,
     metrics: `${n}-metrics`,
     strimziKafka: n,
     strimziPool: `${n}-dual`,
@@ -90,7 +62,7 @@ export function labels(lp: LikePipeline, component: Component): Record<string, s
   };
 }
 
-export function ownerReference(lp: LikePipeline): OwnerReference {
+export function ownerReference(lp: LikePipeline): V1OwnerReference {
   return {
     apiVersion: API_VERSION,
     kind: KIND,
@@ -107,7 +79,7 @@ export function objectMeta(
   name: string,
   component: Component,
   extra: { labels?: Record<string, string>; annotations?: Record<string, string> } = {},
-): KubeObject['metadata'] {
+): OwnedMeta {
   return {
     name,
     namespace: lp.metadata.namespace,

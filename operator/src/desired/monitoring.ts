@@ -1,6 +1,7 @@
+import { POD_METRICS_PORT } from '@likepipe/contract';
 import type { LikePipeline } from '../api/types.js';
-import { METRICS_LABEL, METRICS_SERVICE_LABEL, names, objectMeta, PIPELINE_LABEL, type KubeObject } from './meta.js';
-import { METRICS_PORT } from './pod.js';
+import type { KubeObject } from '../kube/objects.js';
+import { METRICS_LABEL, METRICS_SERVICE_LABEL, names, objectMeta, PIPELINE_LABEL } from './meta.js';
 
 /**
  * A headless Service over every consumer pod's metrics port, and (when asked and the Prometheus Operator's CRD
@@ -17,7 +18,7 @@ export function monitoringObjects(lp: LikePipeline, serviceMonitorCrd: boolean):
       spec: {
         clusterIP: 'None',
         selector: { [PIPELINE_LABEL]: lp.metadata.name, [METRICS_LABEL]: 'true' },
-        ports: [{ name: 'metrics', port: METRICS_PORT, targetPort: 'metrics', protocol: 'TCP' }],
+        ports: [{ name: 'metrics', port: POD_METRICS_PORT, targetPort: 'metrics', protocol: 'TCP' }],
       },
     },
   ];

@@ -1,6 +1,8 @@
 import type { LikePipeline } from '../api/types.js';
+import type { KubeObject } from '../kube/objects.js';
+import type { Cluster } from '../kube/third-party/cnpg.js';
 import { POSTGRES_PORT } from './connections.js';
-import { labels, names, objectMeta, selectorLabels, type KubeObject } from './meta.js';
+import { labels, names, objectMeta, selectorLabels } from './meta.js';
 import { containerSecurityContext, dataStorePodSpec, resourcesOr } from './pod.js';
 import { pdb, pvc } from './redis.js';
 
@@ -96,7 +98,7 @@ export function builtinPostgres(lp: LikePipeline, password: string): KubeObject[
  * CloudNativePG mode: one `Cluster`. CloudNativePG creates the app user and its Secret `<cluster>-app`, whose
  * `uri` key the pipeline reads, and runs its own PodDisruptionBudgets.
  */
-export function cnpgCluster(lp: LikePipeline): KubeObject[] {
+export function cnpgCluster(lp: LikePipeline): Cluster[] {
   const n = names(lp);
   const p = lp.spec.postgres;
   return [

@@ -1,14 +1,17 @@
-import type { LikePipeline } from '../api/types.js';
+import type { V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import type { LikePipeline, Storage } from '../api/types.js';
+import type { Deployment, KubeObject, PodDisruptionBudget } from '../kube/objects.js';
 import { podHosts, REDIS_PORT, redisNodeCount } from './connections.js';
-import { labels, names, objectMeta, selectorLabels, type KubeObject } from './meta.js';
+import { labels, names, objectMeta, selectorLabels, type Component } from './meta.js';
+import { metricsEnv, roleEnv } from './env.js';
 import {
   containerSecurityContext,
-  env,
   dataStorePodSpec,
-  podSpecBase,
+  METRICS_CONTAINER_PORT,
   pipelinePodLabels,
+  podSpecBase,
   resourcesOr,
-  tracingEnv,
+  roleContainer,
 } from './pod.js';
 
 const REDIS_UID = 999; // the official image's redis user
@@ -118,7 +121,7 @@ export function builtinRedis(lp: LikePipeline): KubeObject[] {
 }
 
 /** One replica that forms the cluster and re-meets nodes that restarted with a new IP (role redis-cluster-keeper). */
-function redisKeeper(lp: LikePipeline): KubeObject {
+function redisKeeper(lp: LikePipeline): Deployment {
   const n = names(lp);
   const r = lp.spec.redis;
   return {
@@ -135,25 +138,22 @@ function redisKeeper(lp: LikePipeline): KubeObject {
         spec: {
           ...podSpecBase(lp),
           containers: [
-            {
-              name: 'redis-cluster-keeper',
-              image: lp.spec.image,
-              imagePullPolicy: lp.spec.imagePullPolicy,
-              args: ['redis-cluster-keeper'],
-              env: [
-                ...env({
+            roleContainer(
+              lp,
+              'redis-cluster-keeper',
+              [
+                ...roleEnv('redis-cluster-keeper', {
                   LIKEPIPE_REDIS_NODES: podHosts(lp, n.redis, redisNodeCount(lp), REDIS_PORT).join(','),
                   LIKEPIPE_REDIS_SHARDS: r.shards,
                   LIKEPIPE_REDIS_REPLICAS_PER_SHARD: r.replicasPerShard,
-                  LIKEPIPE_METRICS_PORT: 9464,
-                  LIKEPIPE_METRICS_HOST: '0.0.0.0',
                 }),
-                ...tracingEnv(lp),
+                ...metricsEnv('redis-cluster-keeper'),
               ],
-              ports: [{ name: 'metrics', containerPort: 9464, protocol: 'TCP' }],
-              resources: { requests: { cpu: '20m', memory: '64Mi' }, limits: { memory: '256Mi' } },
-              securityContext: containerSecurityContext(lp, true),
-            },
+              {
+                resources: { requests: { cpu: '20m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+                ports: [METRICS_CONTAINER_PORT],
+              },
+            ),
           ],
         },
       },
@@ -161,7 +161,7 @@ function redisKeeper(lp: LikePipeline): KubeObject {
   };
 }
 
-export function pvc(name: string, storage: { size: string; storageClassName?: string }): Record<string, unknown> {
+export function pvc(name: string, storage: Storage): V1PersistentVolumeClaim {
   return {
     metadata: { name },
     spec: {
@@ -173,7 +173,7 @@ export function pvc(name: string, storage: { size: string; storageClassName?: st
 }
 
 /** At most one pod of a component down at a time through voluntary disruptions (drains, upgrades). */
-export function pdb(lp: LikePipeline, name: string, component: Parameters<typeof labels>[1]): KubeObject {
+export function pdb(lp: LikePipeline, name: string, component: Component): PodDisruptionBudget {
   return {
     apiVersion: 'policy/v1',
     kind: 'PodDisruptionBudget',

@@ -1,5 +1,6 @@
 import {
   CustomObjectsApi,
+  HttpMethod,
   KubernetesObjectApi,
   PatchStrategy,
   setHeaderOptions,
@@ -7,18 +8,9 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION, type LikePipeline, type LikePipelineStatus } from '../api/types.js';
-import { FIELD_MANAGER, type KubeObject } from '../desired/meta.js';
-
-/** A failed API call, with the server's own message (which names the field it rejected). */
-export class KubeApiError extends Error {
-  readonly code = 'kube_api_error';
-  constructor(
-    readonly status: number | undefined,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { FIELD_MANAGER } from '../desired/meta.js';
+import { KubeApiError } from '../errors/index.js';
+import type { KubeObject } from './objects.js';
 
 /** The API server refuses new objects in a namespace that is being deleted: the pipeline goes with it. */
 export const isNamespaceTerminating = (err: unknown) =>
@@ -40,28 +32,46 @@ export function apiMessage(err: unknown): { status: number | undefined; message:
 }
 
 /**
+ * KubernetesObjectApi, with an apply that sends the object's JSON exactly as it was built. Its own patch() runs
+ * built-in kinds through client-node's model serializer, which writes only the fields a model names, under the
+ * model's names: a NetworkPolicy's ingress `from` (`_from` to the model) never reached the API server, leaving
+ * rules that admitted every pod. Now the objects desiredState builds, and the tests check, are what is applied.
+ */
+class JsonApplyApi extends KubernetesObjectApi {
+  static forConfig(kc: KubeConfig): JsonApplyApi {
+    const api = kc.makeApiClient(JsonApplyApi);
+    api.setDefaultNamespace(kc);
+    return api;
+  }
+
+  async serverSideApply(obj: KubeObject, fieldManager: string): Promise<void> {
+    const path = await this.specUriPath(obj, 'patch');
+    const request = this.configuration.baseServer.makeRequestContext(path, HttpMethod.PATCH);
+    request.setHeaderParam('Accept', 'application/json, */*;q=0.8');
+    request.setHeaderParam('Content-Type', PatchStrategy.ServerSideApply);
+    request.setQueryParam('fieldManager', fieldManager);
+    request.setQueryParam('force', 'true');
+    request.setBody(JSON.stringify(obj));
+    await this.requestPromise(request);
+  }
+}
+
+/**
  * Server-side apply under one field manager, with force: the operator owns every field it sets, and a change
  * made by hand to one of them is taken back. Fields it does not set (an autoscaler's `replicas`) stay theirs.
  */
 export class Applier {
-  private readonly objects: KubernetesObjectApi;
+  private readonly objects: JsonApplyApi;
   private readonly custom: CustomObjectsApi;
 
   constructor(kc: KubeConfig) {
-    this.objects = KubernetesObjectApi.makeApiClient(kc);
+    this.objects = JsonApplyApi.forConfig(kc);
     this.custom = kc.makeApiClient(CustomObjectsApi);
   }
 
   async apply(obj: KubeObject): Promise<void> {
     try {
-      await this.objects.patch(
-        obj as KubernetesObject,
-        undefined,
-        undefined,
-        FIELD_MANAGER,
-        true,
-        PatchStrategy.ServerSideApply,
-      );
+      await this.objects.serverSideApply(obj, FIELD_MANAGER);
     } catch (err) {
       const { status, message } = apiMessage(err);
       throw new KubeApiError(status, `apply ${obj.kind} ${obj.metadata.name}: ${message}`);

@@ -5,7 +5,7 @@ import {
   type KubernetesListObject,
   type KubernetesObject,
 } from '@kubernetes/client-node';
-import type { Logger } from '../log.js';
+import type { Logger } from '@likepipe/contract';
 
 export interface ResilientInformerOptions {
   /** Restart a watch that has said nothing (no event, no reconnect) for this long. */

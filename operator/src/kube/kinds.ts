@@ -1,3 +1,5 @@
+import type { KubeObject } from './objects.js';
+
 /** The kinds the operator owns, with what it needs to list and watch them. */
 export interface KindInfo {
   apiVersion: string;
@@ -7,7 +9,10 @@ export interface KindInfo {
   crd?: string;
 }
 
-export const BUILTIN_OWNED: KindInfo[] = [
+/** A kind of KubeObject, with the apiVersion and kind its objects carry. */
+type OwnedKind = { [O in KubeObject as O['kind']]: KindInfo & Pick<O, 'apiVersion' | 'kind'> }[KubeObject['kind']];
+
+export const BUILTIN_OWNED = [
   { apiVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments' },
   { apiVersion: 'apps/v1', kind: 'StatefulSet', plural: 'statefulsets' },
   { apiVersion: 'v1', kind: 'Service', plural: 'services' },
@@ -16,9 +21,9 @@ export const BUILTIN_OWNED: KindInfo[] = [
   { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers' },
   { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets' },
   { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', plural: 'networkpolicies' },
-];
+] as const satisfies readonly OwnedKind[];
 
-export const OPTIONAL_OWNED: KindInfo[] = [
+export const OPTIONAL_OWNED = [
   { apiVersion: 'kafka.strimzi.io/v1', kind: 'Kafka', plural: 'kafkas', crd: 'kafkas.kafka.strimzi.io' },
   {
     apiVersion: 'kafka.strimzi.io/v1',
@@ -35,7 +40,14 @@ export const OPTIONAL_OWNED: KindInfo[] = [
     plural: 'servicemonitors',
     crd: 'servicemonitors.monitoring.coreos.com',
   },
-];
+] as const satisfies readonly (OwnedKind & { crd: string })[];
+
+/**
+ * Every kind desiredState builds is watched, and so pruned when no longer wanted: a kind added to KubeObject
+ * and not listed above fails to compile here.
+ */
+type Unlisted = Exclude<KubeObject['kind'], (typeof BUILTIN_OWNED | typeof OPTIONAL_OWNED)[number]['kind']>;
+export const EVERY_OWNED_KIND_IS_WATCHED: [Unlisted] extends [never] ? true : Unlisted = true;
 
 /** REST path of a kind's collection, across namespaces or in one. */
 export function collectionPath(k: Pick<KindInfo, 'apiVersion' | 'plural'>, namespace?: string): string {

@@ -2,6 +2,7 @@ import {
   COMPONENT_CONDITIONS,
   type ComponentCondition,
   type Condition,
+  type ConditionType,
   type LikePipeline,
   type LikePipelineStatus,
   type Phase,
@@ -11,56 +12,73 @@ import { LAG_ROLES } from '../desired/consumers.js';
 import { redisNodeCount } from '../desired/connections.js';
 import { names } from '../desired/meta.js';
 import type { Problem } from '../desired/index.js';
+import type { KubeObject } from '../kube/objects.js';
+import { Reason, type ConditionReason } from './reasons.js';
 
-/** A read-only view of the owned objects the informers hold. */
-export type Lookup = (kind: string, name: string) => Record<string, any> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+/**
+ * What the status reads of an owned object: generations, ready counts, and conditions (a Deployment's
+ * Available; the Ready that Strimzi and CloudNativePG report). V1Deployment and V1StatefulSet fit it as they
+ * are; the informers' objects of other kinds are read through it.
+ */
+export interface ObservedObject {
+  metadata?: { generation?: number };
+  status?: {
+    observedGeneration?: number;
+    readyReplicas?: number;
+    availableReplicas?: number;
+    conditions?: { type: string; status: string; message?: string }[];
+  };
+}
+
+/** A read-only view of the owned objects the informers hold, by kind and name. */
+export type Lookup = (kind: KubeObject['kind'], name: string) => ObservedObject | undefined;
 
 interface Verdict {
   ok: boolean;
-  reason: string;
+  reason: ConditionReason;
   message: string;
 }
 
-const ok = (reason: string, message: string): Verdict => ({ ok: true, reason, message });
-const waiting = (reason: string, message: string): Verdict => ({ ok: false, reason, message });
+const ok = (reason: ConditionReason, message: string): Verdict => ({ ok: true, reason, message });
+const waiting = (reason: ConditionReason, message: string): Verdict => ({ ok: false, reason, message });
 
 function statefulSet(get: Lookup, name: string, want: number): Verdict {
   const sts = get('StatefulSet', name);
-  if (!sts) return waiting('Creating', `StatefulSet ${name} does not exist yet`);
+  if (!sts) return waiting(Reason.Creating, `StatefulSet ${name} does not exist yet`);
   const ready = sts.status?.readyReplicas ?? 0;
   const current = (sts.status?.observedGeneration ?? 0) >= (sts.metadata?.generation ?? 0);
-  if (ready >= want && current) return ok('Running', `StatefulSet ${name}: ${ready}/${want} pods ready`);
-  return waiting('PodsNotReady', `StatefulSet ${name}: ${ready}/${want} pods ready`);
+  if (ready >= want && current) return ok(Reason.Running, `StatefulSet ${name}: ${ready}/${want} pods ready`);
+  return waiting(Reason.PodsNotReady, `StatefulSet ${name}: ${ready}/${want} pods ready`);
 }
 
 function deployment(get: Lookup, name: string): Verdict {
   const d = get('Deployment', name);
-  if (!d) return waiting('Creating', `Deployment ${name} does not exist yet`);
-  const available = (d.status?.conditions ?? []).find((c: { type: string }) => c.type === 'Available');
+  if (!d) return waiting(Reason.Creating, `Deployment ${name} does not exist yet`);
+  const available = d.status?.conditions?.find((c) => c.type === 'Available');
   const current = (d.status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
   const ready = d.status?.availableReplicas ?? 0;
   if (available?.status === 'True' && current && ready > 0) {
-    return ok('Available', `Deployment ${name}: ${ready} available`);
+    return ok(Reason.Available, `Deployment ${name}: ${ready} available`);
   }
   return waiting(
-    'PodsNotReady',
+    Reason.PodsNotReady,
     `Deployment ${name}: ${ready} available${available?.message ? `, ${available.message}` : ''}`,
   );
 }
 
 /** A Strimzi or CloudNativePG resource that reports readiness in its own status. */
-function readyCondition(get: Lookup, kind: string, name: string): Verdict {
+function readyCondition(get: Lookup, kind: 'Kafka' | 'KafkaTopic' | 'Cluster', name: string): Verdict {
   const o = get(kind, name);
-  if (!o) return waiting('Creating', `${kind} ${name} does not exist yet`);
-  const c = (o.status?.conditions ?? []).find((x: { type: string }) => x.type === 'Ready');
-  if (c?.status === 'True') return ok('Ready', `${kind} ${name} is ready`);
-  return waiting('NotReady', `${kind} ${name}: ${c?.message ?? 'waiting for its operator to report Ready'}`);
+  if (!o) return waiting(Reason.Creating, `${kind} ${name} does not exist yet`);
+  const c = o.status?.conditions?.find((x) => x.type === 'Ready');
+  if (c?.status === 'True') return ok(Reason.Ready, `${kind} ${name} is ready`);
+  return waiting(Reason.NotReady, `${kind} ${name}: ${c?.message ?? 'waiting for its operator to report Ready'}`);
 }
 
 const all = (verdicts: Verdict[], whenOk: string): Verdict => {
   const bad = verdicts.filter((v) => !v.ok);
   if (bad.length === 0)
-    return ok(verdicts[0]?.reason ?? 'Running', verdicts.map((v) => v.message).join('; ') || whenOk);
+    return ok(verdicts[0]?.reason ?? Reason.Running, verdicts.map((v) => v.message).join('; ') || whenOk);
   return waiting(bad[0]!.reason, bad.map((v) => v.message).join('; '));
 };
 
@@ -76,12 +94,12 @@ function componentVerdicts(lp: LikePipeline, get: Lookup): Record<ComponentCondi
   return {
     RedisReady:
       redis.mode === 'external'
-        ? ok('External', `using ${redis.external?.nodes.length ?? 0} external Redis node(s)`)
+        ? ok(Reason.External, `using ${redis.external?.nodes.length ?? 0} external Redis node(s)`)
         : // The keeper is ready only once the cluster it formed reports cluster_state:ok.
           all([statefulSet(get, n.redis, redisNodeCount(lp)), deployment(get, n.redisKeeper)], 'Redis Cluster ready'),
     KafkaReady:
       kafka.mode === 'external'
-        ? ok('External', `using external brokers ${kafka.external?.bootstrapServers.join(',') ?? ''}`)
+        ? ok(Reason.External, `using external brokers ${kafka.external?.bootstrapServers.join(',') ?? ''}`)
         : kafka.mode === 'strimzi'
           ? all(
               [readyCondition(get, 'Kafka', n.strimziKafka), readyCondition(get, 'KafkaTopic', n.strimziTopic)],
@@ -90,16 +108,20 @@ function componentVerdicts(lp: LikePipeline, get: Lookup): Record<ComponentCondi
           : statefulSet(get, n.kafka, kafka.brokers),
     PostgresReady:
       postgres.mode === 'external'
-        ? ok('External', 'using the external Postgres URL')
+        ? ok(Reason.External, 'using the external Postgres URL')
         : postgres.mode === 'cnpg'
           ? readyCondition(get, 'Cluster', n.cnpgCluster)
           : statefulSet(get, n.postgres, 1),
     ApiReady: deployment(get, n.api),
     ConsumersReady: consumerVerdicts.length
       ? all(consumerVerdicts, 'consumers running')
-      : ok('NoneEnabled', 'no consumer role is enabled'),
+      : ok(Reason.NoneEnabled, 'no consumer role is enabled'),
   };
 }
+
+/** A condition this operator writes: its type and reason are among the known ones. */
+export type ComputedCondition = Condition & { type: ConditionType; reason: ConditionReason };
+export type ComputedStatus = LikePipelineStatus & { conditions: ComputedCondition[] };
 
 /**
  * The status a reconcile should leave: one condition per component, Ready as their roll-up, and the phase.
@@ -111,12 +133,12 @@ export function computeStatus(
   problems: Problem[],
   applyError: string | undefined,
   now: Date,
-): LikePipelineStatus {
+): ComputedStatus {
   const generation = lp.metadata.generation ?? 0;
   const previous = new Map((lp.status?.conditions ?? []).map((c) => [c.type, c]));
   const verdicts = componentVerdicts(lp, get);
-  const conditions: Condition[] = [];
-  const make = (type: string, v: Verdict): Condition => {
+  const conditions: ComputedCondition[] = [];
+  const make = (type: ConditionType, v: Verdict): ComputedCondition => {
     const status = v.ok ? 'True' : 'False';
     const before = previous.get(type);
     return {
@@ -136,11 +158,11 @@ export function computeStatus(
   const notReady = conditions.filter((c) => c.status !== 'True');
   const topProblem = problems.find((p) => p.condition === 'Ready');
   let ready: Verdict;
-  if (applyError) ready = waiting('ApplyFailed', applyError);
+  if (applyError) ready = waiting(Reason.ApplyFailed, applyError);
   else if (notReady.length) {
     ready = waiting(notReady[0]!.reason, notReady.map((c) => `${c.type}: ${c.message}`).join('; '));
   } else if (topProblem) ready = waiting(topProblem.reason, topProblem.message);
-  else ready = ok('AllComponentsReady', `the like pipeline is serving at ${apiEndpoint(lp)}`);
+  else ready = ok(Reason.AllComponentsReady, `the like pipeline is serving at ${apiEndpoint(lp)}`);
   conditions.unshift(make('Ready', ready));
 
   const wasReady = lp.status?.phase === 'Ready' || lp.status?.phase === 'Degraded';

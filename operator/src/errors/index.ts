@@ -1,0 +1,1 @@
+export { KubeApiError } from './kube-api-error.js';
