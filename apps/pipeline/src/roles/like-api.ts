@@ -29,7 +29,7 @@ import { createRedisCluster, waitForReady } from '../redis/client.js';
 import { CachedFeedSnapshots, RedisFeedSnapshots } from '../redis/feed-snapshots.js';
 import { RedisSpeedLayer } from '../redis/speed-layer.js';
 import { createBreaker } from '../resilience/breaker.js';
-import { onShutdown } from './shutdown.js';
+import { onShutdown } from '../runtime/shutdown.js';
 
 /**
  * The like-API role. With LIKEPIPE_API_WORKERS > 1 the process forks that many workers sharing one port (node

@@ -7,6 +7,7 @@ import {
 } from '@likepipe/core';
 import type { Redis } from 'ioredis';
 import type { RedisKeeperConfig } from '../config.js';
+import { KeeperActionError } from '../errors/keeper-action-error.js';
 import type { Logger } from '../observability/logger.js';
 import {
   redisKeeperActions,
@@ -16,18 +17,8 @@ import {
   redisKeeperUncoveredSlots,
 } from '../observability/metrics.js';
 import { clusterCommand, reachNode, type ReachedNode } from '../redis/cluster-node.js';
-import { startMetricsServer } from './metrics-server.js';
-import { onShutdown } from './shutdown.js';
-
-/** A keeper action failed; the rest of the pass may have been skipped, and the next pass starts afresh. */
-export class KeeperActionError extends Error {
-  readonly code = 'redis_keeper_action_failed';
-
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'KeeperActionError';
-  }
-}
+import { RoleProcess } from '../runtime/role-process.js';
+import { startPeriodicTask } from '../runtime/periodic-task.js';
 
 export interface KeeperOptions {
   /** Every pod, `host:port`, in StatefulSet ordinal order. */
@@ -238,46 +229,29 @@ export async function runRedisClusterKeeper(config: RedisKeeperConfig, log: Logg
     return;
   }
 
+  const proc = new RoleProcess('redis-cluster-keeper', log);
   const interval = config.LIKEPIPE_KEEPER_INTERVAL_MS;
-  let running = true;
   // Ready means the cluster it keeps is whole (cluster_state ok, every slot covered), not just that a pass ran:
   // the operator reports RedisReady from this pod's readiness.
   let lastPassOk = false;
-  const metrics = await startMetricsServer(config, () => lastPassOk);
-  let timer: NodeJS.Timeout | undefined;
-  let current: Promise<void> | undefined;
-  const tick = async () => {
-    try {
+  await proc.serveMetrics(config, () => lastPassOk);
+  const passes = startPeriodicTask(
+    interval,
+    async () => {
       const r = await keeper.pass();
       lastPassOk = r.failed.length === 0 && r.plan.health.clusterOk;
-    } catch (err) {
+    },
+    (err) => {
       lastPassOk = false;
       log.error('keeper pass failed; will retry', { err: err as Error });
-    }
-  };
-  const loop = () => {
-    if (!running) return;
-    current = tick().finally(() => {
-      current = undefined;
-      if (running) timer = setTimeout(loop, interval);
-    });
-  };
-  loop();
-  log.info('redis-cluster-keeper running', {
+    },
+  );
+  // A pass in progress finishes: stopping between a MEET and its REPLICATE is safe, but there is no need.
+  proc.onStop(() => passes.stop());
+  return proc.run({
     nodes: config.LIKEPIPE_REDIS_NODES.length,
     shards: config.LIKEPIPE_REDIS_SHARDS,
     replicasPerShard: config.LIKEPIPE_REDIS_REPLICAS_PER_SHARD,
     intervalMs: interval,
-  });
-
-  return new Promise((resolve) => {
-    onShutdown(log, async () => {
-      running = false;
-      if (timer) clearTimeout(timer);
-      // A pass in progress finishes: stopping between a MEET and its REPLICATE is safe, but there is no need.
-      await current;
-      metrics.close();
-      resolve();
-    });
   });
 }
