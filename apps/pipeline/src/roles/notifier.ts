@@ -51,6 +51,7 @@ export async function runNotifier(config: NotifierConfig, log: Logger): Promise<
     proc.onStop(() => pusher.stop());
   }
   return proc.run({
+    group: consumerGroup('notifier'),
     windowMs: config.LIKEPIPE_NOTIFY_WINDOW_MS,
     webhook: config.LIKEPIPE_NOTIFY_WEBHOOK_URL ? new URL(config.LIKEPIPE_NOTIFY_WEBHOOK_URL).origin : null,
   });

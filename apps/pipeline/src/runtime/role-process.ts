@@ -30,7 +30,7 @@ export class RoleProcess {
   ) {}
 
   pool(url: string, max: number): pg.Pool {
-    const pool = createPool(url, { max, applicationName: `likepipe-${this.role}` });
+    const pool = createPool(url, { max, applicationName: `likepipe-${this.role}`, log: this.log });
     this.clients.push(() => pool.end());
     return pool;
   }
