@@ -1,4 +1,4 @@
-import { consumerGroup } from '@likepipe/contract';
+import { CONSUMER_ROLES, consumerGroup } from '@likepipe/contract';
 import kafkajs from 'kafkajs';
 import {
   closeClients,
@@ -47,15 +47,15 @@ async function group(): Promise<{ state: string; members: number }> {
   return { state: groups[0]!.state, members: groups[0]!.members.length };
 }
 
-/** The group's committed offset per partition ('-1' where it never committed). */
-async function committed(): Promise<Record<number, string>> {
-  const [t] = await admin.fetchOffsets({ groupId: GROUP, topics: [TOPIC] });
+/** A group's committed offset per partition ('-1' where it never committed). */
+async function committed(groupId = GROUP): Promise<Record<number, string>> {
+  const [t] = await admin.fetchOffsets({ groupId, topics: [TOPIC] });
   return Object.fromEntries((t?.partitions ?? []).map((p) => [p.partition, p.offset]));
 }
 
-/** Messages on the topic the group has not committed yet. */
-async function lag(): Promise<number> {
-  const [ends, done] = await Promise.all([admin.fetchTopicOffsets(TOPIC), committed()]);
+/** Messages on the topic a group has not committed yet. */
+async function lag(groupId = GROUP): Promise<number> {
+  const [ends, done] = await Promise.all([admin.fetchTopicOffsets(TOPIC), committed(groupId)]);
   return ends.reduce((n, e) => n + Number(e.offset) - Math.max(0, Number(done[e.partition] ?? '-1')), 0);
 }
 
@@ -136,5 +136,14 @@ describe('truth-writer on the consumer runtime', () => {
     expect(stopMs).toBeLessThan(10_000);
     // The restarted truth-writer writes what the stopped one could not: every like exactly once.
     await expectConverged(postId, users.length + 1, 60_000);
+    // The other consumer roles sat out the outage retrying (still members of their groups) and caught up.
+    for (const role of CONSUMER_ROLES) {
+      await waitFor(
+        `${role} to catch up after the outage`,
+        async () => (await lag(consumerGroup(role))) === 0,
+        60_000,
+        500,
+      );
+    }
   });
 });

@@ -52,6 +52,7 @@ export interface RunningConsumer {
 /** Waits between attempts at a failed flush: 400 ms doubling to 10 s. */
 const FLUSH_BACKOFF = { baseMs: 400, maxMs: 10_000 };
 const LAG_INTERVAL_MS = 5_000;
+const HEARTBEAT_INTERVAL_MS = 3_000;
 
 /**
  * The one consumer loop of every consumer role (truth-writer, analytics, notifier, feed-ranker): each fetched
@@ -71,7 +72,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<RunningConsu
   const consumer = opts.kafka.consumer({
     groupId: group,
     sessionTimeout: config.LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS,
-    heartbeatInterval: 3_000,
+    heartbeatInterval: HEARTBEAT_INTERVAL_MS,
     maxWaitTimeInMs: 250,
   });
   const stopping = new AbortController();
@@ -128,11 +129,17 @@ export async function startConsumer(opts: ConsumerOptions): Promise<RunningConsu
       });
       if (!isRunning() || isStale()) return endSpans(spans);
       const partitionBatch = { group, topic: batch.topic, partition: batch.partition, records };
+      // kafkajs heartbeats only between fetches or when asked to, and a handler waiting on its flush fetches
+      // nothing: without this, a flush longer than the session timeout (Postgres down) would get the member
+      // dropped from the group, its offset commit refused and its consumer crashed for good.
+      const keepAlive = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_INTERVAL_MS);
       try {
         await accumulator.add([partitionBatch], spans);
       } catch (err) {
         endSpans(spans, err);
         throw err;
+      } finally {
+        clearInterval(keepAlive);
       }
       endSpans(spans);
       // Both steps matter: resolveOffset moves kafkajs's fetch position (without it the batch is fetched
