@@ -69,7 +69,14 @@ export class RoleProcess {
     return new Promise((resolve) => {
       onShutdown(this.log, async () => {
         this.state = 'stopping';
-        for (const stop of [...this.stops].reverse()) await stop();
+        // One step failing (Kafka gone while leaving the group) must not keep the others from running; the
+        // process still exits non-zero.
+        for (const stop of [...this.stops].reverse()) {
+          await stop().catch((err: unknown) => {
+            process.exitCode = 1;
+            this.log.error('error during shutdown', { err: err instanceof Error ? err : String(err) });
+          });
+        }
         await Promise.allSettled(this.clients.map((close) => close()));
         this.server?.close();
         resolve();
