@@ -1,7 +1,8 @@
 import { createServer, connect, type Server } from 'node:net';
 import { loadEnsureTopicConfig } from '@likepipe/pipeline/config.js';
 import { createLogger } from '@likepipe/pipeline/observability/logger.js';
-import { ensureTopic, EnsureTopicError } from '@likepipe/pipeline/roles/ensure-topic.js';
+import { EnsureTopicError } from '@likepipe/pipeline/errors/ensure-topic-error.js';
+import { ensureTopic } from '@likepipe/pipeline/roles/ensure-topic.js';
 import kafkajs from 'kafkajs';
 import { closeClients, env, uid } from '../support/stack.js';
 

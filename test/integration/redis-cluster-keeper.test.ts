@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseClusterInfo, parseClusterNodes, type ClusterNodeEntry } from '@likepipe/ops';
 import { createLogger } from '@likepipe/pipeline/observability/logger.js';
-import { RedisClusterKeeper } from '@likepipe/pipeline/roles/redis-cluster-keeper.js';
+import { RedisClusterKeeper } from '@likepipe/pipeline/redis/cluster-keeper.js';
 import { Redis } from 'ioredis';
 
 /**

@@ -2,12 +2,11 @@ import type { LikeEvent } from '@likepipe/core';
 import {
   extractTraceContext,
   injectTraceHeaders,
-  inSpan,
-  startBatchSpan,
   startCreateSpan,
   startProcessSpans,
   startSendSpan,
 } from '@likepipe/pipeline/kafka/tracing.js';
+import { inSpan, startBatchSpan } from '@likepipe/pipeline/observability/spans.js';
 import { context, propagation, ROOT_CONTEXT, SpanKind, trace, TraceFlags } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { TraceState, W3CTraceContextPropagator } from '@opentelemetry/core';

@@ -1,5 +1,5 @@
+import { isRole, LikePipeError, ROLES as ROLE_NAMES, type Role } from '@likepipe/contract';
 import {
-  ConfigError,
   loadAnalyticsConfig,
   loadApiConfig,
   loadEnsureTopicConfig,
@@ -12,17 +12,17 @@ import {
 } from './config.js';
 import { createLogger } from './observability/logger.js';
 import { migrateUp } from './postgres/migrate.js';
-import { EnsureTopicError, runEnsureTopic } from './roles/ensure-topic.js';
+import { runEnsureTopic } from './roles/ensure-topic.js';
 import { runAnalytics } from './roles/analytics.js';
 import { runFeedRanker } from './roles/feed-ranker.js';
 import { runLikeApi } from './roles/like-api.js';
 import { runNotifier } from './roles/notifier.js';
 import { runReconciler } from './roles/reconciler.js';
-import { KeeperActionError, runRedisClusterKeeper } from './roles/redis-cluster-keeper.js';
+import { runRedisClusterKeeper } from './roles/redis-cluster-keeper.js';
 import { runTruthWriter } from './roles/truth-writer.js';
 
-/** One image, several roles, chosen by the first argument. */
-const ROLES = {
+/** One image, several roles, chosen by the first argument: one entry per role of the contract, no more, no less. */
+const ROLES: Record<Role, () => Promise<void>> = {
   'like-api': async () => {
     const c = loadApiConfig();
     await runLikeApi(c, createLogger('like-api', c.LIKEPIPE_LOG_LEVEL));
@@ -60,25 +60,24 @@ const ROLES = {
     const c = loadRedisKeeperConfig();
     await runRedisClusterKeeper(c, createLogger('redis-cluster-keeper', c.LIKEPIPE_LOG_LEVEL));
   },
-} as const;
+};
 
 /**
  * Runs `role` until it stops, then exits. `beforeExit` (the tracing flush) runs on every way out but a usage
  * error, so the spans of a failed start are exported too.
  */
 export async function runRole(role: string | undefined, beforeExit: () => Promise<void>): Promise<never> {
-  if (!role || !(role in ROLES)) {
-    process.stderr.write(`usage: likepipe <${Object.keys(ROLES).join('|')}>\n`);
+  if (!role || !isRole(role)) {
+    process.stderr.write(`usage: likepipe <${ROLE_NAMES.join('|')}>\n`);
     process.exit(2);
   }
   let code: number;
   try {
-    await ROLES[role as keyof typeof ROLES]();
+    await ROLES[role]();
     code = typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     // Errors we raise on purpose already say what went wrong; a stack trace would only bury it.
-    if (err instanceof ConfigError || err instanceof EnsureTopicError || err instanceof KeeperActionError)
-      process.stderr.write(`likepipe ${role}: ${err.message}\n`);
+    if (err instanceof LikePipeError) process.stderr.write(`likepipe ${role}: ${err.message}\n`);
     else process.stderr.write(`likepipe ${role}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     code = 1;
   }

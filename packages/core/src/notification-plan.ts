@@ -1,3 +1,4 @@
+import { backoffMs } from './backoff.js';
 import type { LikeEvent } from './events.js';
 
 /** One liker's final intent for one post's notification window, within a batch. */
@@ -41,9 +42,9 @@ export function notificationText(likers: readonly string[]): string {
   return `${likers[0]} and ${others} ${others === 1 ? 'other' : 'others'} liked your post`;
 }
 
-/** Delay before delivery attempt `attempt` (1-based) to the push webhook: doubling, capped. */
+/** Delay before delivery attempt `attempt` (1-based) to the push webhook: the shared backoff, doubling, capped. */
 export function deliveryBackoffMs(attempt: number, baseMs: number, maxMs: number): number {
-  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+  return backoffMs(attempt, { baseMs, maxMs });
 }
 
 export interface NotificationView {

@@ -4,7 +4,8 @@ import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import { kafkaProduceBatchSize, kafkaProduceDuration } from '../observability/metrics.js';
 import { tracingOn } from '../observability/tracing.js';
 import { fire, type Breaker } from '../resilience/breaker.js';
-import { endSpans, inSpan, injectTraceHeaders, startCreateSpan, startSendSpan } from './tracing.js';
+import { endSpans, inSpan } from '../observability/spans.js';
+import { injectTraceHeaders, startCreateSpan, startSendSpan } from './tracing.js';
 
 /** A message waiting for its batch, with its `create` span when the like is traced. */
 interface Outgoing {

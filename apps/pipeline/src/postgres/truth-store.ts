@@ -7,14 +7,6 @@ export interface FlushResult {
   netDelta: number;
 }
 
-/** Errors worth retrying the whole flush for: deadlock, serialization failure, connection loss. */
-const RETRIABLE_SQLSTATES = new Set(['40P01', '40001', '57P01', '08006', '08003', '08000']);
-
-export function isRetriablePgError(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && RETRIABLE_SQLSTATES.has(code);
-}
-
 /** Writes one folded batch to the truth in one transaction. */
 export class PgTruthStore {
   constructor(private readonly pool: pg.Pool) {}

@@ -1,26 +1,14 @@
 import { planTopic, type ObservedTopic, type TopicAction, type TopicSpec } from '@likepipe/ops';
 import kafkajs, { type Admin } from 'kafkajs';
 import type { EnsureTopicConfig } from '../config.js';
+import { EnsureTopicError } from '../errors/ensure-topic-error.js';
 import { createKafka } from '../kafka/client.js';
 import { applyTopicAction, observeTopic } from '../kafka/topic-admin.js';
 import type { Logger } from '../observability/logger.js';
+import { retry } from '../runtime/retry.js';
 
 // kafkajs is CommonJS and Node's ESM loader sees only some of its exports by name (not its error classes).
 const { KafkaJSProtocolError } = kafkajs;
-
-/** ensure-topic could not make the topic match its spec; `retriable` is false when Kafka said no outright. */
-export class EnsureTopicError extends Error {
-  readonly code = 'ensure_topic_failed';
-
-  constructor(
-    message: string,
-    readonly retriable: boolean,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.name = 'EnsureTopicError';
-  }
-}
 
 export interface EnsureTopicResult {
   topic: string;
@@ -56,33 +44,40 @@ export async function ensureTopic(config: EnsureTopicConfig, log: Logger): Promi
     warn: log.debug,
     error: log.debug,
   });
-  for (let attempt = 1; ; attempt++) {
-    const admin = kafka.admin();
-    try {
-      await admin.connect();
-      return await converge(admin, spec, log);
-    } catch (err) {
-      if (!isRetriable(err)) {
-        if (err instanceof EnsureTopicError) throw err;
-        throw new EnsureTopicError(`Kafka refused to set up topic ${spec.topic}: ${explain(err)}`, false, {
-          cause: err,
-        });
-      }
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new EnsureTopicError(
-          `Kafka at ${config.KAFKA_BROKERS.join(',')} was not usable within ${timeoutMs} ms ` +
-            `(${attempt} attempts); last error: ${explain(err)}`,
-          true,
-          { cause: err },
-        );
-      }
-      const delayMs = Math.min(250 * 2 ** Math.min(attempt - 1, 4), left);
-      log.info('Kafka not ready yet; retrying', { attempt, delayMs, error: explain(err) });
-      await new Promise((r) => setTimeout(r, delayMs));
-    } finally {
-      await admin.disconnect().catch(() => undefined);
+  let attempts = 0;
+  try {
+    return await retry(
+      async (attempt) => {
+        attempts = attempt;
+        const admin = kafka.admin();
+        try {
+          await admin.connect();
+          return await converge(admin, spec, log);
+        } finally {
+          await admin.disconnect().catch(() => undefined);
+        }
+      },
+      {
+        backoff: { baseMs: 250, maxMs: 4_000 },
+        retryIf: isRetriable,
+        deadline,
+        onRetry: ({ attempt, delayMs, err }) =>
+          log.info('Kafka not ready yet; retrying', { attempt, delayMs, error: explain(err) }),
+      },
+    );
+  } catch (err) {
+    if (err instanceof EnsureTopicError) throw err;
+    if (!isRetriable(err)) {
+      throw new EnsureTopicError(`Kafka refused to set up topic ${spec.topic}: ${explain(err)}`, false, {
+        cause: err,
+      });
     }
+    throw new EnsureTopicError(
+      `Kafka at ${config.KAFKA_BROKERS.join(',')} was not usable within ${timeoutMs} ms ` +
+        `(${attempts} attempts); last error: ${explain(err)}`,
+      true,
+      { cause: err },
+    );
   }
 }
 
@@ -159,8 +154,9 @@ function intent(a: TopicAction): string {
 
 /**
  * Kafka saying no for good (bad replication factor, policy, authorization) is final; anything else — refused
- * connections, timeouts, leader elections — may pass while the cluster starts. kafkajs wraps errors in
- * retry and aggregate errors, so the whole chain is searched.
+ * connections, timeouts, leader elections — may pass while the cluster starts, so unknown errors count as
+ * retriable here. kafkajs wraps errors in retry and aggregate errors, so the whole chain is searched for a
+ * `retriable: false`.
  */
 function isRetriable(err: unknown): boolean {
   if (err instanceof EnsureTopicError) return err.retriable;

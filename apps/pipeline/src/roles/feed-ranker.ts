@@ -1,8 +1,6 @@
+import { consumerGroup } from '@likepipe/contract';
 import { VELOCITY_WINDOW_MS, type FeedSnapshot } from '@likepipe/core';
 import type { FeedRankerConfig } from '../config.js';
-import { createKafka } from '../kafka/client.js';
-import { startLagReporter } from '../kafka/lag-reporter.js';
-import { runOncePerOffsetConsumer } from '../kafka/once-per-offset-consumer.js';
 import type { Logger } from '../observability/logger.js';
 import {
   feedCandidates,
@@ -12,13 +10,10 @@ import {
   feedRefreshes,
 } from '../observability/metrics.js';
 import { PgFeedStore } from '../postgres/feed-store.js';
-import { createPool } from '../postgres/pool.js';
 import { RedisFeedSnapshots } from '../redis/feed-snapshots.js';
-import { createRedisCluster } from '../redis/client.js';
-import { startMetricsServer } from './metrics-server.js';
-import { onShutdown } from './shutdown.js';
-
-export const FEED_RANKER_GROUP = 'likepipe-feed-ranker';
+import { startConsumer } from '../runtime/consumer-runtime.js';
+import { startPeriodicTask } from '../runtime/periodic-task.js';
+import { RoleProcess } from '../runtime/role-process.js';
 
 /** Buckets this much older than the window can never be read again; pruning them keeps the table small. */
 const PRUNE_AFTER_MS = VELOCITY_WINDOW_MS + 5 * 60_000;
@@ -33,22 +28,16 @@ const PRUNE_EVERY_MS = 60_000;
  * over every partition (the key is post:user) and so over every replica of this role.
  */
 export async function runFeedRanker(config: FeedRankerConfig, log: Logger): Promise<void> {
-  const pool = createPool(config.DATABASE_URL, { max: 4, applicationName: 'likepipe-feed-ranker' });
-  const store = new PgFeedStore(pool);
-  const redis = createRedisCluster(config.REDIS_CLUSTER_NODES, { commandTimeoutMs: 2_000, failFast: false });
-  redis.on('error', (err: Error) => log.debug('redis client error', { err }));
-  const snapshots = new RedisFeedSnapshots(redis);
-  const kafka = createKafka(config.KAFKA_BROKERS, 'likepipe-feed-ranker', log);
-  let running = false;
-  const metrics = await startMetricsServer(config, () => running);
-  const consumer = await runOncePerOffsetConsumer({
-    kafka,
-    group: FEED_RANKER_GROUP,
-    topic: config.LIKEPIPE_KAFKA_TOPIC,
-    sessionTimeoutMs: config.LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS,
-    flushIntervalMs: config.LIKEPIPE_FLUSH_INTERVAL_MS,
-    batchSize: config.LIKEPIPE_BATCH_SIZE,
-    name: 'feed-ranker',
+  const proc = new RoleProcess('feed-ranker', log);
+  const store = new PgFeedStore(proc.pool(config.DATABASE_URL, 4));
+  const snapshots = new RedisFeedSnapshots(
+    proc.redis(config.REDIS_CLUSTER_NODES, { commandTimeoutMs: 2_000, failFast: false }),
+  );
+  await proc.serveMetrics(config);
+  const consumer = await startConsumer({
+    role: 'feed-ranker',
+    kafka: proc.kafka(config.KAFKA_BROKERS),
+    config,
     log,
     apply: async (batches) => {
       try {
@@ -62,7 +51,7 @@ export async function runFeedRanker(config: FeedRankerConfig, log: Logger): Prom
       }
     },
   });
-  const lag = startLagReporter(kafka, FEED_RANKER_GROUP, config.LIKEPIPE_KAFKA_TOPIC, 5_000, log);
+  proc.onStop(() => consumer.stop());
 
   let lastPrune = 0;
   const refresh = async () => {
@@ -91,29 +80,10 @@ export async function runFeedRanker(config: FeedRankerConfig, log: Logger): Prom
       end();
     }
   };
-  // Chained timeouts, not setInterval: a slow refresh never overlaps the next one.
-  let timer: NodeJS.Timeout | undefined;
-  let refreshing: Promise<void> = Promise.resolve();
-  const loop = () => {
-    refreshing = refresh().finally(() => {
-      if (running) timer = setTimeout(loop, config.LIKEPIPE_FEED_REFRESH_MS);
-    });
-  };
-  running = true;
-  loop();
-  log.info('feed-ranker running', { group: FEED_RANKER_GROUP, refreshMs: config.LIKEPIPE_FEED_REFRESH_MS });
-
-  return new Promise((resolve) => {
-    onShutdown(log, async () => {
-      running = false;
-      clearTimeout(timer);
-      await refreshing;
-      // disconnect() waits for the batch in progress, so its transaction and offset commit complete.
-      await consumer.disconnect();
-      await lag.stop();
-      await Promise.allSettled([redis.quit(), pool.end()]);
-      metrics.close();
-      resolve();
-    });
-  });
+  // Registered after the consumer, so a refresh in progress finishes before the consumer stops.
+  const refreshing = startPeriodicTask(config.LIKEPIPE_FEED_REFRESH_MS, refresh, (err) =>
+    log.warn('feed refresh failed', { err: err as Error }),
+  );
+  proc.onStop(() => refreshing.stop());
+  return proc.run({ group: consumerGroup('feed-ranker'), refreshMs: config.LIKEPIPE_FEED_REFRESH_MS });
 }

@@ -29,7 +29,7 @@ import { createRedisCluster, waitForReady } from '../redis/client.js';
 import { CachedFeedSnapshots, RedisFeedSnapshots } from '../redis/feed-snapshots.js';
 import { RedisSpeedLayer } from '../redis/speed-layer.js';
 import { createBreaker } from '../resilience/breaker.js';
-import { onShutdown } from './shutdown.js';
+import { onShutdown } from '../runtime/shutdown.js';
 
 /**
  * The like-API role. With LIKEPIPE_API_WORKERS > 1 the process forks that many workers sharing one port (node
@@ -109,7 +109,7 @@ async function runWorker(config: ApiConfig, log: Logger): Promise<void> {
     maxQueued: config.LIKEPIPE_PRODUCER_MAX_QUEUED,
     timeoutMs: config.LIKEPIPE_PRODUCER_TIMEOUT_MS,
   });
-  const pool = createPool(config.DATABASE_URL, { max: 16, applicationName: 'likepipe-api' });
+  const pool = createPool(config.DATABASE_URL, { max: 16, applicationName: 'likepipe-api', log });
   const truth = new PgTruth(pool);
   const speed = new RedisSpeedLayer(redis, redisBreaker);
   const localIdempotency = new LRUCache<string, { fingerprint: string; response: { status: number; body: unknown } }>({

@@ -3,6 +3,7 @@ import type { Logger } from '../observability/logger.js';
 import { notificationDeliveries } from '../observability/metrics.js';
 import type { PgNotificationStore } from '../postgres/notification-store.js';
 import { createBreaker, fire } from '../resilience/breaker.js';
+import { startPeriodicTask, type PeriodicTask } from '../runtime/periodic-task.js';
 
 export interface PusherOptions {
   webhookUrl: string;
@@ -18,9 +19,7 @@ export interface PusherOptions {
  * holds up consuming and storing. State lives in Postgres, so pushes survive restarts and go out at least once.
  */
 export class NotificationPusher {
-  private timer: NodeJS.Timeout | undefined;
-  private current: Promise<void> | undefined;
-  private stopped = false;
+  private task: PeriodicTask | undefined;
   private readonly breaker = createBreaker({
     name: 'notify-webhook',
     timeoutMs: false, // fetch has its own timeout below
@@ -35,22 +34,16 @@ export class NotificationPusher {
   ) {}
 
   start(): void {
-    const loop = () => {
-      if (this.stopped) return;
-      this.current = this.tick()
-        .catch((err: unknown) => this.log.warn('push pass failed', { err: err as Error }))
-        .finally(() => {
-          this.current = undefined;
-          if (!this.stopped) this.timer = setTimeout(loop, this.opts.intervalMs);
-        });
-    };
-    loop();
+    this.task ??= startPeriodicTask(
+      this.opts.intervalMs,
+      () => this.tick(),
+      (err) => this.log.warn('push pass failed', { err: err as Error }),
+    );
   }
 
+  /** Resolves once the pass in progress has finished. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.current;
+    await this.task?.stop();
   }
 
   /** One pass: claim what is due, push each, record the outcome. */

@@ -1,16 +1,11 @@
+import { consumerGroup } from '@likepipe/contract';
 import type { NotifierConfig } from '../config.js';
-import { createKafka } from '../kafka/client.js';
-import { startLagReporter } from '../kafka/lag-reporter.js';
-import { runOncePerOffsetConsumer } from '../kafka/once-per-offset-consumer.js';
 import type { Logger } from '../observability/logger.js';
 import { notifierBatches, notifierEvents } from '../observability/metrics.js';
 import { PgNotificationStore } from '../postgres/notification-store.js';
-import { createPool } from '../postgres/pool.js';
-import { startMetricsServer } from './metrics-server.js';
+import { startConsumer } from '../runtime/consumer-runtime.js';
+import { RoleProcess } from '../runtime/role-process.js';
 import { NotificationPusher } from './notification-pusher.js';
-import { onShutdown } from './shutdown.js';
-
-export const NOTIFIER_GROUP = 'likepipe-notifier';
 
 /**
  * The notifier role: tells a post's author who liked it, one notification per post per window (coalesced in
@@ -18,32 +13,13 @@ export const NOTIFIER_GROUP = 'likepipe-notifier';
  * pushes each closed window once.
  */
 export async function runNotifier(config: NotifierConfig, log: Logger): Promise<void> {
-  const pool = createPool(config.DATABASE_URL, { max: 4, applicationName: 'likepipe-notifier' });
-  const store = new PgNotificationStore(pool);
-  const kafka = createKafka(config.KAFKA_BROKERS, 'likepipe-notifier', log);
-  const pusher = config.LIKEPIPE_NOTIFY_WEBHOOK_URL
-    ? new NotificationPusher(
-        store,
-        {
-          webhookUrl: config.LIKEPIPE_NOTIFY_WEBHOOK_URL,
-          intervalMs: config.LIKEPIPE_NOTIFY_PUSH_INTERVAL_MS,
-          timeoutMs: config.LIKEPIPE_NOTIFY_PUSH_TIMEOUT_MS,
-          backoff: { baseMs: config.LIKEPIPE_NOTIFY_RETRY_BASE_MS, maxMs: config.LIKEPIPE_NOTIFY_RETRY_MAX_MS },
-          batch: 100,
-        },
-        log,
-      )
-    : undefined;
-  let running = false;
-  const metrics = await startMetricsServer(config, () => running);
-  const consumer = await runOncePerOffsetConsumer({
-    kafka,
-    group: NOTIFIER_GROUP,
-    topic: config.LIKEPIPE_KAFKA_TOPIC,
-    sessionTimeoutMs: config.LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS,
-    flushIntervalMs: config.LIKEPIPE_FLUSH_INTERVAL_MS,
-    batchSize: config.LIKEPIPE_BATCH_SIZE,
-    name: 'notifier',
+  const proc = new RoleProcess('notifier', log);
+  const store = new PgNotificationStore(proc.pool(config.DATABASE_URL, 4));
+  await proc.serveMetrics(config);
+  const consumer = await startConsumer({
+    role: 'notifier',
+    kafka: proc.kafka(config.KAFKA_BROKERS),
+    config,
     log,
     apply: async (batches) => {
       try {
@@ -57,23 +33,26 @@ export async function runNotifier(config: NotifierConfig, log: Logger): Promise<
       }
     },
   });
-  pusher?.start();
-  const lag = startLagReporter(kafka, NOTIFIER_GROUP, config.LIKEPIPE_KAFKA_TOPIC, 5_000, log);
-  running = true;
-  log.info('notifier running', {
+  proc.onStop(() => consumer.stop());
+  if (config.LIKEPIPE_NOTIFY_WEBHOOK_URL) {
+    const pusher = new NotificationPusher(
+      store,
+      {
+        webhookUrl: config.LIKEPIPE_NOTIFY_WEBHOOK_URL,
+        intervalMs: config.LIKEPIPE_NOTIFY_PUSH_INTERVAL_MS,
+        timeoutMs: config.LIKEPIPE_NOTIFY_PUSH_TIMEOUT_MS,
+        backoff: { baseMs: config.LIKEPIPE_NOTIFY_RETRY_BASE_MS, maxMs: config.LIKEPIPE_NOTIFY_RETRY_MAX_MS },
+        batch: 100,
+      },
+      log,
+    );
+    pusher.start();
+    // Registered after the consumer, so stopped before it.
+    proc.onStop(() => pusher.stop());
+  }
+  return proc.run({
+    group: consumerGroup('notifier'),
     windowMs: config.LIKEPIPE_NOTIFY_WINDOW_MS,
     webhook: config.LIKEPIPE_NOTIFY_WEBHOOK_URL ? new URL(config.LIKEPIPE_NOTIFY_WEBHOOK_URL).origin : null,
-  });
-
-  return new Promise((resolve) => {
-    onShutdown(log, async () => {
-      running = false;
-      await pusher?.stop();
-      await consumer.disconnect();
-      await lag.stop();
-      await pool.end();
-      metrics.close();
-      resolve();
-    });
   });
 }

@@ -5,8 +5,8 @@ import type { Span } from '@opentelemetry/api';
  * per flush interval (or per `batchSize` events), not one per partition batch: with 12 partitions and a fetch
  * every few milliseconds, per-batch transactions would outnumber the likes at moderate load. Each partition's
  * handler waits on the flush that holds its items, then commits its own offsets: offsets move only after
- * Postgres has committed. Used by the truth-writer (items are events) and the once-per-offset consumers
- * (items are partition batches, weighed by their records).
+ * Postgres has committed. Used by the consumer runtime (consumer-runtime.ts), whose items are partition
+ * batches weighed by their records.
  */
 export class FlushAccumulator<T> {
   private items: T[] = [];

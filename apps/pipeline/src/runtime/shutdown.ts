@@ -15,13 +15,16 @@ export function onShutdown(log: Logger, stop: () => Promise<void>, hardTimeoutMs
       process.exit(1);
     }, hardTimeoutMs);
     timer.unref();
-    stop().then(
-      () => log.info('stopped'),
-      (err: unknown) => {
-        log.error('error during shutdown', { err: err instanceof Error ? err : String(err) });
-        process.exitCode = 1;
-      },
-    );
+    stop()
+      .then(
+        () => log.info('stopped'),
+        (err: unknown) => {
+          log.error('error during shutdown', { err: err instanceof Error ? err : String(err) });
+          process.exitCode = 1;
+        },
+      )
+      // Stopped in time: the caller exits now (run-role.ts), and a process that embeds a role (a test) lives on.
+      .finally(() => clearTimeout(timer));
   };
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);

@@ -1,7 +1,8 @@
-import { consumerLag } from '@likepipe/ops';
 import type { Kafka } from 'kafkajs';
+import { readConsumerLag } from '../kafka/consumer-lag.js';
 import type { Logger } from '../observability/logger.js';
 import { consumerLagGauge } from '../observability/metrics.js';
+import { startPeriodicTask } from './periodic-task.js';
 
 /**
  * Publishes `likepipe_kafka_consumer_lag{group,topic}` from a consumer role's own /metrics, every interval:
@@ -12,30 +13,20 @@ import { consumerLagGauge } from '../observability/metrics.js';
 export function startLagReporter(kafka: Kafka, group: string, topic: string, intervalMs: number, log: Logger) {
   const admin = kafka.admin();
   let connected = false;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  const tick = async () => {
-    try {
+  const task = startPeriodicTask(
+    intervalMs,
+    async () => {
       if (!connected) {
         await admin.connect();
         connected = true;
       }
-      const [ends, offsets] = await Promise.all([
-        admin.fetchTopicOffsets(topic),
-        admin.fetchOffsets({ groupId: group, topics: [topic] }),
-      ]);
-      const committed = offsets.find((t) => t.topic === topic)?.partitions ?? [];
-      consumerLagGauge.set({ group, topic }, consumerLag(ends, committed));
-    } catch (err) {
-      log.debug('could not read consumer lag', { err: err as Error });
-    }
-    if (!stopped) timer = setTimeout(() => void tick(), intervalMs);
-  };
-  void tick();
+      consumerLagGauge.set({ group, topic }, await readConsumerLag(admin, group, topic));
+    },
+    (err) => log.debug('could not read consumer lag', { err: err as Error }),
+  );
   return {
     async stop() {
-      stopped = true;
-      clearTimeout(timer);
+      await task.stop();
       if (connected) await admin.disconnect().catch(() => undefined);
     },
   };
