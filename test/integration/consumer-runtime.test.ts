@@ -1,14 +1,14 @@
 import { CONSUMER_ROLES, consumerGroup } from '@likepipe/contract';
-import kafkajs from 'kafkajs';
 import {
   closeClients,
   createPost,
   db,
-  env,
   expectConverged,
   like,
   pool,
   stack,
+  testKafka,
+  TOPIC,
   uid,
   waitFor,
   waitHealthy,
@@ -19,16 +19,10 @@ import {
  * stack: it takes its Kafka session timeout from LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS like every consumer role,
  * and a flush it cannot write (Postgres down) neither holds up its shutdown nor moves its offsets.
  */
-const { Kafka, logLevel } = kafkajs;
-const TOPIC = env.LIKEPIPE_KAFKA_TOPIC ?? 'like-events';
 const GROUP = consumerGroup('truth-writer');
 const METRICS = `http://127.0.0.1:${process.env.LIKEPIPE_TRUTH_WRITER_METRICS_PORT ?? '9564'}/metrics`;
 
-const kafka = new Kafka({
-  clientId: 'likepipe-test',
-  brokers: env.KAFKA_BROKERS!.split(','),
-  logLevel: logLevel.NOTHING,
-});
+const kafka = testKafka('consumer-runtime-test');
 const admin = kafka.admin();
 
 beforeAll(async () => {

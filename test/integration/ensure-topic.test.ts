@@ -4,10 +4,10 @@ import { createLogger } from '@likepipe/pipeline/observability/logger.js';
 import { EnsureTopicError } from '@likepipe/pipeline/errors/ensure-topic-error.js';
 import { ensureTopic } from '@likepipe/pipeline/roles/ensure-topic.js';
 import kafkajs from 'kafkajs';
-import { closeClients, env, uid } from '../support/stack.js';
+import { closeClients, env, testKafka, uid } from '../support/stack.js';
 
 /** ensure-topic against the test stack's real Kafka, each run on topics of its own. */
-const { ConfigResourceTypes, ConfigSource, Kafka, logLevel } = kafkajs;
+const { ConfigResourceTypes, ConfigSource } = kafkajs;
 const topic = uid('ensure-topic');
 const otherTopics: string[] = [];
 const log = createLogger('ensure-topic-test', 'error');
@@ -20,11 +20,7 @@ const config = (over: Record<string, string> = {}) =>
     ...over,
   });
 
-const kafka = new Kafka({
-  clientId: 'ensure-topic-test',
-  brokers: env.KAFKA_BROKERS!.split(','),
-  logLevel: logLevel.NOTHING,
-});
+const kafka = testKafka('ensure-topic-test');
 const admin = kafka.admin();
 
 async function inspect(name: string): Promise<{ partitions: number; configs: Record<string, string> }> {

@@ -1,14 +1,15 @@
+import { consumerGroup } from '@likepipe/contract';
 import { likeEventKey, type LikeEvent } from '@likepipe/core';
-import kafkajs from 'kafkajs';
 import {
   call,
   closeClients,
   createPost,
   db,
-  env,
   like,
   pool,
   stack,
+  testKafka,
+  TOPIC,
   uid,
   waitFor,
   waitHealthy,
@@ -19,10 +20,8 @@ import {
  * feed holds more than this suite's posts: the tests compare their own posts' places and terms, and give them
  * enough likes to sit in the top 100.
  */
-const { Kafka, logLevel } = kafkajs;
-const TOPIC = env.LIKEPIPE_KAFKA_TOPIC ?? 'like-events';
-const GROUP = 'likepipe-feed-ranker';
-const kafka = new Kafka({ clientId: 'feed-test', brokers: env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
+const GROUP = consumerGroup('feed-ranker');
+const kafka = testKafka('feed-test');
 const producer = kafka.producer();
 const admin = kafka.admin();
 

@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Cluster } from 'ioredis';
+import { DEFAULT_TOPIC } from '@likepipe/contract';
 import { SignJWT } from 'jose';
+import kafkajs from 'kafkajs';
 import pg from 'pg';
 import { redisKeys } from '@likepipe/pipeline/redis/keys.js';
 import { waitFor } from './wait.js';
@@ -33,6 +35,11 @@ function readEnv(file: string): Record<string, string> {
 
 export const env = readEnv(ENV_FILE);
 export const API = env.LIKEPIPE_API_URL!;
+export const TOPIC = env.LIKEPIPE_KAFKA_TOPIC ?? DEFAULT_TOPIC;
+
+/** A quiet kafkajs client on the stack's brokers, for tests that read groups or write events themselves. */
+export const testKafka = (clientId: string) =>
+  new kafkajs.Kafka({ clientId, brokers: env.KAFKA_BROKERS!.split(','), logLevel: kafkajs.logLevel.NOTHING });
 /** A second, separate like-API process (own memory, own producer) started by scripts/test.sh. */
 export const API_B = process.env.LIKEPIPE_API_URL_B ?? 'http://127.0.0.1:8181';
 
