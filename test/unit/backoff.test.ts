@@ -1,6 +1,7 @@
-import { backoffMs, deliveryBackoffMs } from '@likepipe/core';
+import { backoffMs } from '@likepipe/contract';
+import { deliveryBackoffMs } from '@likepipe/core';
 
-/** The one backoff formula (packages/core/src/backoff.ts) every retry loop uses. */
+/** The one backoff formula (packages/contract/src/backoff.ts) every retry loop uses. */
 describe('backoffMs', () => {
   it('doubles from the base after each failure and stops at the cap', () => {
     const b = { baseMs: 400, maxMs: 10_000 };

@@ -1,3 +1,5 @@
+import { backoffMs } from '@likepipe/contract';
+
 /**
  * A work queue of keys (namespace/name), shaped like client-go's: a key waits in the queue at most once however
  * often it is added; it is never handed to two workers at once (an add during processing runs again after);
@@ -50,7 +52,7 @@ export class WorkQueue {
   addRateLimited(key: string): number {
     const n = (this.failures.get(key) ?? 0) + 1;
     this.failures.set(key, n);
-    const delay = Math.min(this.backoff.maxMs, this.backoff.baseMs * 2 ** (n - 1));
+    const delay = backoffMs(n, this.backoff);
     this.addAfter(key, delay);
     return delay;
   }

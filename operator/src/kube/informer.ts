@@ -1,3 +1,4 @@
+import { backoffMs } from '@likepipe/contract';
 import {
   ListWatch,
   Watch,
@@ -102,7 +103,7 @@ export class ResilientInformer<T extends KubernetesObject> {
   private restartLater(err: unknown): void {
     if (this.stopped) return;
     this.failures++;
-    const delay = Math.min(this.opts.backoffMs.max, this.opts.backoffMs.base * 2 ** (this.failures - 1));
+    const delay = backoffMs(this.failures, { baseMs: this.opts.backoffMs.base, maxMs: this.opts.backoffMs.max });
     this.log.warn('watch failed, restarting', {
       informer: this.name,
       delayMs: delay,

@@ -5,4 +5,5 @@ export * from './parse-env.js';
 export * from './metrics.js';
 export * from './logger.js';
 export * from './likepipe-error.js';
+export * from './backoff.js';
 export * from './shell-env.js';

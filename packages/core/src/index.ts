@@ -5,7 +5,6 @@ export * from './ports.js';
 export * from './single-flight.js';
 export * from './local-rate-limiter.js';
 export * from './micro-batcher.js';
-export * from './backoff.js';
 export * from './truth-batch.js';
 export * from './reconcile-policy.js';
 export * from './like-service.js';

@@ -1,4 +1,4 @@
-import { backoffMs } from './backoff.js';
+import { backoffMs } from '@likepipe/contract';
 import type { LikeEvent } from './events.js';
 
 /** One liker's final intent for one post's notification window, within a batch. */

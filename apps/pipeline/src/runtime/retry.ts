@@ -1,4 +1,4 @@
-import { backoffMs, type Backoff } from '@likepipe/core';
+import { backoffMs, type Backoff } from '@likepipe/contract';
 import { isRetriablePgError } from '../postgres/pg-errors.js';
 
 /**
