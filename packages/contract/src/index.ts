@@ -4,6 +4,6 @@ export * from './role-env.js';
 export * from './parse-env.js';
 export * from './metrics.js';
 export * from './logger.js';
-export * from './likepipe-error.js';
+export * from './errors/index.js';
 export * from './backoff.js';
 export * from './shell-env.js';

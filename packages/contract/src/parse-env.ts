@@ -1,12 +1,7 @@
 import type { z } from 'zod';
-import { LikePipeError } from './likepipe-error.js';
+import { ConfigError } from './errors/config-error.js';
 import { ROLE_ENV, type RoleConfig } from './role-env.js';
 import type { Role } from './roles.js';
-
-/** A variable is missing or invalid. The message names each one; secrets' values are never echoed. */
-export class ConfigError extends LikePipeError {
-  readonly code = 'config_invalid';
-}
 
 /** Parses `env` with `schema`, or throws a ConfigError listing every bad variable at once. */
 export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.output<S> {

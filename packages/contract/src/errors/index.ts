@@ -1,0 +1,2 @@
+export { LikePipeError } from './likepipe-error.js';
+export { ConfigError } from './config-error.js';
