@@ -4,11 +4,15 @@
 # Extra arguments go to jest, e.g. `npm test -- -t idempotency`.
 #   LIKEPIPE_TEST_OFFSET=300  shift every port by 300 instead of 100 (a second checkout testing side by side)
 #   LIKEPIPE_TEST_K8S=false   no control plane (quicker loops on suites that do not need it; k8s suites fail)
+#   LIKEPIPE_TEST_REALNODE=false  no real kubelet node beside kwok's (scripts/k8s/node.sh; the realnode suite
+#                             is skipped). Needs root; off by itself when LIKEPIPE_TEST_K8S=false.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/lib/private-stack.sh"
 OFFSET=${LIKEPIPE_TEST_OFFSET:-100}
 WITH_K8S=${LIKEPIPE_TEST_K8S:-true}
+WITH_NODE=${LIKEPIPE_TEST_REALNODE:-true}
+[ "$WITH_K8S" != false ] || WITH_NODE=false
 export LIKEPIPE_TEST_OFFSET=$OFFSET
 private_stack test "$OFFSET"
 # Faster loops than production so failure-and-repair tests finish in seconds; same code paths.
@@ -36,16 +40,27 @@ export LIKEPIPE_CHROMIUM
 
 # A fresh stack every run: no state from an earlier (maybe crashed) run can decide a result.
 K8S="$ROOT/scripts/k8s/control-plane.sh"
+NODE="$ROOT/scripts/k8s/node.sh"
+# The node first: its stop also restores the kernel settings a crashed run's kubelet changed (saved in the state
+# dir removed below).
+bash "$NODE" stop >/dev/null 2>&1 || true
 bash "$ROOT/scripts/down.sh" >/dev/null 2>&1 || true
 bash "$K8S" stop >/dev/null 2>&1 || true
 rm -rf "$LIKEPIPE_STATE"
 mkdir -p "$LIKEPIPE_STATE"
-trap 'bash "$ROOT/scripts/down.sh" >/dev/null 2>&1 || true; bash "$K8S" stop >/dev/null 2>&1 || true' EXIT
+trap 'bash "$NODE" stop >/dev/null 2>&1 || true; bash "$ROOT/scripts/down.sh" >/dev/null 2>&1 || true
+  bash "$K8S" stop >/dev/null 2>&1 || true' EXIT
 # The Kubernetes binaries build from source on a cold machine (about 9 minutes, then cached by version): do
 # that while the local stack comes up, then start one control plane that every operator test shares.
 if [ "$WITH_K8S" != false ]; then
   bash "$K8S" install >"$LIKEPIPE_STATE/k8s-install.log" 2>&1 &
   k8s_install=$!
+fi
+# The real node's kubelet and kube-proxy (and its two local images) likewise; it waits for the control
+# plane's build, if one runs, and then reuses most of its compiled packages.
+if [ "$WITH_NODE" != false ]; then
+  bash "$NODE" install >"$LIKEPIPE_STATE/node-install.log" 2>&1 &
+  node_install=$!
 fi
 bash "$ROOT/scripts/up.sh"
 if [ "$WITH_K8S" != false ]; then
@@ -57,6 +72,15 @@ if [ "$WITH_K8S" != false ]; then
   bash "$K8S" start
   eval "$(bash "$K8S" env)"
   export KUBECONFIG
+fi
+if [ "$WITH_NODE" != false ]; then
+  if ! wait "$node_install"; then
+    tail -n 40 "$LIKEPIPE_STATE/node-install.log" >&2
+    echo "building the real node failed (log: $LIKEPIPE_STATE/node-install.log)" >&2
+    exit 1
+  fi
+  bash "$NODE" start
+  eval "$(bash "$NODE" env)"
 fi
 # A second, separate API process, on the port after the first: cross-replica idempotency and rate-limit tests
 # target it.
