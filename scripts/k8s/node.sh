@@ -195,6 +195,31 @@ restore_sysctls() {
   rm -f "$SAVED_SYSCTLS"
 }
 
+# What the kubelet, containerd and CNI put at fixed paths outside the state dir: normally removed with each
+# container; after a crash, whatever is recognisably ours (or dead) goes here. Directories only when empty.
+remove_fixed_path_leftovers() {
+  local f
+  # The kubelet's link to each container's log (podLogsDir holds the files).
+  find /var/log/containers -maxdepth 1 -type l -lname "$NODE_STATE/*" -delete 2>/dev/null || true
+  # libcni's result cache: ours name our network or our sandboxes' namespaces (containerd's loopback network).
+  for f in /var/lib/cni/results/*; do
+    [[ -f "$f" ]] || continue
+    if [[ "$(basename "$f")" == "$CNI_NETWORK"-* ]] || grep -qF "\"sandbox\":\"$NODE_STATE/" "$f"; then rm -f "$f"; fi
+  done
+  # containerd 1.6 always puts shim sockets in /run/containerd/s (named by a hash): remove the dead ones.
+  for f in /run/containerd/s/*; do
+    [[ -S "$f" ]] || continue
+    socat -u OPEN:/dev/null "UNIX-CONNECT:$f" 2>/dev/null || rm -f "$f"
+  done
+  # The device-plugin socket and checkpoint are at a fixed path in every kubelet; only when no kubelet runs (a
+  # zombie does not count: ours may wait a moment for init to reap it).
+  if ! ps -C kubelet -o stat= | grep -qv '^Z'; then
+    rm -f /var/lib/kubelet/device-plugins/kubelet.sock /var/lib/kubelet/device-plugins/kubelet_internal_checkpoint
+  fi
+  rmdir /var/log/containers /var/lib/cni/results /var/lib/cni /run/containerd/s /run/containerd \
+    /var/lib/kubelet/device-plugins /var/lib/kubelet 2>/dev/null || true
+}
+
 # Undo everything a node (running, stopped, or crashed half way) did to the machine. Safe to repeat.
 node_cleanup() {
   local c m d
@@ -217,11 +242,11 @@ node_cleanup() {
     if [[ -d "$d" ]]; then log "could not remove cgroup $d"; fi
   done < <(cgroup_dirs)
   if [[ -e "$NETNS_PATH" ]]; then ip netns delete "$NETNS"; fi
-  # The kubelet links each container's log into /var/log/containers (a fixed path); CNI keeps its results in
-  # /var/lib/cni/results (libcni's fixed cache). Both are normally removed with the container.
-  find /var/log/containers -maxdepth 1 -type l -lname "$NODE_STATE/*" -delete 2>/dev/null || true
-  rm -f /var/lib/cni/results/"$CNI_NETWORK"-* 2>/dev/null || true
-  rmdir /var/log/containers /var/lib/cni/results /var/lib/cni 2>/dev/null || true
+  # `ip netns add` made /run/netns a shared bind mount of itself; undone when no namespace is left in it.
+  if [[ -d /run/netns && -z "$(ls -A /run/netns)" ]] && mountpoint -q /run/netns; then
+    umount /run/netns && rmdir /run/netns
+  fi
+  remove_fixed_path_leftovers
   # containerd's state is per boot (a tmpfs under /run normally); its contents died with the processes.
   rm -rf "$NODE_STATE/containerd/state"
   restore_sysctls
@@ -288,6 +313,8 @@ state = "$NODE_STATE/containerd/state"
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
         BinaryName = "$runc"
+        # runc's state, which would otherwise go to /run/containerd/runc.
+        Root = "$NODE_STATE/containerd/runc"
         SystemdCgroup = false
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "$cni_bin"
@@ -396,7 +423,8 @@ node_component_args() {
     kubelet)
       ARGS=(nsenter --net="$NETNS_PATH" "$K8S_BIN/kubelet" --config="$NODE_STATE/kubelet.yaml"
         --kubeconfig="$NODE_STATE/kubelet.kubeconfig" --root-dir="$NODE_STATE/kubelet"
-        --hostname-override="$NODE_NAME" --node-ip="$NODE_IP" --node-labels="$NODE_TAINT_KEY=true" --v=1) ;;
+        --cert-dir="$NODE_STATE/kubelet/pki" --hostname-override="$NODE_NAME" --node-ip="$NODE_IP"
+        --node-labels="$NODE_TAINT_KEY=true" --v=1) ;;
     kube-proxy)
       ARGS=(nsenter --net="$NETNS_PATH" "$K8S_BIN/kube-proxy" --config="$NODE_STATE/kube-proxy.yaml" --v=1) ;;
   esac
