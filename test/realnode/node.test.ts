@@ -92,7 +92,9 @@ const containerId = (p: Obj) => String(p.status.containerStatuses[0].containerID
     expect(node.metadata.labels[TAINT]).toBe('true');
     expect(node.metadata.annotations?.['kwok.x-k8s.io/node']).toBeUndefined();
     expect(node.status.nodeInfo.containerRuntimeVersion).toMatch(/^containerd:\/\//);
-    const version = JSON.parse(await k8s!.kubectl('version', '-o', 'json')) as { serverVersion: { gitVersion: string } };
+    const version = JSON.parse(await k8s!.kubectl('version', '-o', 'json')) as {
+      serverVersion: { gitVersion: string };
+    };
     expect(node.status.nodeInfo.kubeletVersion).toBe(version.serverVersion.gitVersion);
     // kwok's fake nodes are still there and still Ready.
     const kwok = JSON.parse(await k8s!.kubectl('get', 'nodes', '-l', 'type=kwok', '-o', 'json')) as {
