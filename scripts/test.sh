@@ -62,23 +62,22 @@ if [ "$WITH_NODE" != false ]; then
   bash "$NODE" install >"$LIKEPIPE_STATE/node-install.log" 2>&1 &
   node_install=$!
 fi
+# wait_build PID LOG WHAT: waits for a build started above; when it failed, shows its log's tail and stops here.
+wait_build() {
+  wait "$1" && return 0
+  tail -n 40 "$2" >&2
+  echo "building $3 failed (log: $2)" >&2
+  exit 1
+}
 bash "$ROOT/scripts/up.sh"
 if [ "$WITH_K8S" != false ]; then
-  if ! wait "$k8s_install"; then
-    tail -n 40 "$LIKEPIPE_STATE/k8s-install.log" >&2
-    echo "building the Kubernetes control plane failed (log: $LIKEPIPE_STATE/k8s-install.log)" >&2
-    exit 1
-  fi
+  wait_build "$k8s_install" "$LIKEPIPE_STATE/k8s-install.log" "the Kubernetes control plane"
   bash "$K8S" start
   eval "$(bash "$K8S" env)"
   export KUBECONFIG
 fi
 if [ "$WITH_NODE" != false ]; then
-  if ! wait "$node_install"; then
-    tail -n 40 "$LIKEPIPE_STATE/node-install.log" >&2
-    echo "building the real node failed (log: $LIKEPIPE_STATE/node-install.log)" >&2
-    exit 1
-  fi
+  wait_build "$node_install" "$LIKEPIPE_STATE/node-install.log" "the real node"
   bash "$NODE" start
   eval "$(bash "$NODE" env)"
 fi

@@ -474,14 +474,20 @@ k8s_stop() {
   log "control plane stopped"
 }
 
-k8s_status() {
-  local rc=0 c
-  for c in "${COMPONENTS[@]}"; do
-    if component_running "$c"; then
-      if component_healthy "$c"; then
-        printf '%-24s running (pid %s), healthy\n' "$c" "$(cat "$RUN_DIR/$c.pid")"
+# component_exe NAME: the binary NAME's process runs (node.sh redefines it for its socat tunnels).
+component_exe() { echo "$1"; }
+
+# components_status HEALTHY_FN NAME...: a line per component (pid, HEALTHY_FN's verdict); 1 unless all are up.
+components_status() {
+  local healthy=$1 rc=0 c pid
+  shift
+  for c in "$@"; do
+    if component_running "$c" "$(component_exe "$c")"; then
+      pid=$(cat "$RUN_DIR/$c.pid")
+      if "$healthy" "$c" >/dev/null 2>&1; then
+        printf '%-24s running (pid %s), healthy\n' "$c" "$pid"
       else
-        printf '%-24s running (pid %s), NOT healthy\n' "$c" "$(cat "$RUN_DIR/$c.pid")"
+        printf '%-24s running (pid %s), NOT healthy\n' "$c" "$pid"
         rc=1
       fi
     else
@@ -489,11 +495,12 @@ k8s_status() {
       rc=1
     fi
   done
-  if ((rc == 0)); then
-    kubectl_admin get nodes -o wide 2>/dev/null || rc=1
-    nodes_ready || rc=1
-  fi
   return "$rc"
+}
+
+k8s_status() {
+  components_status component_healthy "${COMPONENTS[@]}" || return 1
+  kubectl_admin get nodes -o wide 2>/dev/null && nodes_ready
 }
 
 print_env() {

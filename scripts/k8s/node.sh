@@ -213,6 +213,7 @@ remove_fixed_path_leftovers() {
   done
   # The device-plugin socket and checkpoint are at a fixed path in every kubelet; only when no kubelet runs (a
   # zombie does not count: ours may wait a moment for init to reap it).
+  # shellcheck disable=SC2009  # pgrep cannot leave zombies out
   if ! ps -C kubelet -o stat= | grep -qv '^Z'; then
     rm -f /var/lib/kubelet/device-plugins/kubelet.sock /var/lib/kubelet/device-plugins/kubelet_internal_checkpoint
   fi
@@ -393,6 +394,7 @@ EOF
 
 # ---------------------------------------------------------------------------------------------- processes
 
+# Redefines control-plane.sh's: the tunnels are socat processes.
 component_exe() {
   case "$1" in
     apiserver-tunnel-host | apiserver-tunnel) echo socat ;;
@@ -491,26 +493,8 @@ node_stop() {
 }
 
 node_status() {
-  local rc=0 c pid
-  for c in "${NODE_COMPONENTS[@]}"; do
-    if component_running "$c" "$(component_exe "$c")"; then
-      pid=$(cat "$RUN_DIR/$c.pid")
-      if node_component_healthy "$c" >/dev/null 2>&1; then
-        printf '%-24s running (pid %s), healthy\n' "$c" "$pid"
-      else
-        printf '%-24s running (pid %s), NOT healthy\n' "$c" "$pid"
-        rc=1
-      fi
-    else
-      printf '%-24s stopped\n' "$c"
-      rc=1
-    fi
-  done
-  if ((rc == 0)); then
-    kubectl_admin get node "$NODE_NAME" -o wide || rc=1
-    node_ready || rc=1
-  fi
-  return "$rc"
+  components_status node_component_healthy "${NODE_COMPONENTS[@]}" || return 1
+  kubectl_admin get node "$NODE_NAME" -o wide && node_ready
 }
 
 node_env() {
