@@ -151,23 +151,26 @@ netns_pids() {
   if [[ -e "$NETNS_PATH" ]]; then ip netns pids "$NETNS" 2>/dev/null || true; fi
 }
 
+# none_left CMD...: CMD lists no pid
+none_left() { [[ -z "$("$@")" ]]; }
+
 # kill_all WHAT TIMEOUT_S CMD...: SIGTERM to every pid CMD lists, then SIGKILL to those left after TIMEOUT_S.
 kill_all() {
-  local what=$1 timeout=$2 pids i
+  local what=$1 timeout=$2 pids
   shift 2
   pids=$("$@" | xargs)
   [[ -n "$pids" ]] || return 0
   log "stopping $what (pids $pids)"
   # shellcheck disable=SC2086  # one argument per pid
   kill -TERM $pids 2>/dev/null || true
-  for ((i = 0; i < timeout * 10; i++)); do
-    [[ -z "$("$@")" ]] && return 0
-    sleep 0.1
-  done
+  local deadline=$((SECONDS + timeout))
+  while ((SECONDS < deadline)) && ! none_left "$@"; do sleep 0.1; done
   pids=$("$@" | xargs)
+  [[ -n "$pids" ]] || return 0
+  log "killing what is left of $what (pids $pids)"
   # shellcheck disable=SC2086
-  [[ -z "$pids" ]] || kill -KILL $pids 2>/dev/null || true
-  wait_until 10 "$what to exit" test -z "$("$@")"
+  kill -KILL $pids 2>/dev/null || true
+  wait_until 10 "$what to exit" none_left "$@"
 }
 
 # Everything mounted below the node's state dir (container root filesystems, pod volumes, sandbox /dev/shm and
@@ -506,6 +509,9 @@ node_env() {
 
 cmd=${1:-}
 [[ $# -gt 0 ]] && shift
+case "$cmd" in
+  start | stop) [[ $(id -u) -eq 0 ]] || die "the real node needs root (network namespace, mounts, cgroups, iptables)" ;;
+esac
 case "$cmd" in
   install) node_install ;;
   start) node_start ;;

@@ -91,6 +91,9 @@ const containerId = (p: Obj) => String(p.status.containerStatuses[0].containerID
     expect(node.spec.taints).toContainEqual({ key: TAINT, value: 'true', effect: 'NoSchedule' });
     expect(node.metadata.labels[TAINT]).toBe('true');
     expect(node.metadata.annotations?.['kwok.x-k8s.io/node']).toBeUndefined();
+    // The kubelet holds its own lease (kwok would put its own identity there).
+    const lease = (await k8s!.getJson('lease', NODE!, 'kube-node-lease'))!;
+    expect(lease.spec.holderIdentity).toBe(NODE);
     expect(node.status.nodeInfo.containerRuntimeVersion).toMatch(/^containerd:\/\//);
     const version = JSON.parse(await k8s!.kubectl('version', '-o', 'json')) as {
       serverVersion: { gitVersion: string };
