@@ -151,6 +151,10 @@ netns_pids() {
   if [[ -e "$NETNS_PATH" ]]; then ip netns pids "$NETNS" 2>/dev/null || true; fi
 }
 
+# The host side of the API tunnel, found by its socket's path even when its pid file is gone (a state dir
+# deleted under a running node): the one process of ours outside the namespace.
+host_tunnel_pids() { pgrep -f -- "^socat UNIX-LISTEN:$APISERVER_SOCK," || true; }
+
 # none_left CMD...: CMD lists no pid
 none_left() { [[ -z "$("$@")" ]]; }
 
@@ -237,6 +241,7 @@ node_cleanup() {
     if component_running "$c" "$(component_exe "$c")"; then stop_pid "$c" "$STOP_TIMEOUT"; fi
   done
   kill_all "the node's remaining processes" 10 netns_pids
+  kill_all "the node's API tunnel" 10 host_tunnel_pids
   rm -f "$RUN_DIR"/*.pid
   while read -r m; do
     umount "$m" 2>/dev/null || umount -l "$m" || log "could not unmount $m"
