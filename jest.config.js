@@ -1,6 +1,7 @@
 // Projects: `unit` (pure logic, no servers), `integration` (the real local stack that scripts/test.sh brings
-// up), `browser` (the demo page in headless Chromium against that stack) and `k8s` (the operator on a real
-// control plane). Tests are TypeScript run through @swc/jest as ESM; `tsc -b` type-checks them.
+// up), `browser` (the demo page in headless Chromium against that stack), `k8s` (the operator on a real
+// control plane) and `realnode` (real containers on a kubelet node joined to that control plane). Tests are
+// TypeScript run through @swc/jest as ESM; `tsc -b` type-checks them.
 const swc = [
   '@swc/jest',
   {
@@ -44,6 +45,13 @@ export default {
       // The operator, CRD and Helm chart on the real control plane scripts/test.sh starts.
       displayName: 'k8s',
       testMatch: ['<rootDir>/test/k8s/**/*.test.ts'],
+    },
+    {
+      ...common,
+      // Pods that really run: the real kubelet node (scripts/k8s/node.sh) scripts/test.sh joins to that control
+      // plane unless LIKEPIPE_TEST_REALNODE=false.
+      displayName: 'realnode',
+      testMatch: ['<rootDir>/test/realnode/**/*.test.ts'],
     },
   ],
 };

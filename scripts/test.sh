@@ -4,11 +4,15 @@
 # Extra arguments go to jest, e.g. `npm test -- -t idempotency`.
 #   LIKEPIPE_TEST_OFFSET=300  shift every port by 300 instead of 100 (a second checkout testing side by side)
 #   LIKEPIPE_TEST_K8S=false   no control plane (quicker loops on suites that do not need it; k8s suites fail)
+#   LIKEPIPE_TEST_REALNODE=false  no real kubelet node beside kwok's (scripts/k8s/node.sh; the realnode suite
+#                             is skipped). Needs root; off by itself when LIKEPIPE_TEST_K8S=false.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/lib/private-stack.sh"
 OFFSET=${LIKEPIPE_TEST_OFFSET:-100}
 WITH_K8S=${LIKEPIPE_TEST_K8S:-true}
+WITH_NODE=${LIKEPIPE_TEST_REALNODE:-true}
+[ "$WITH_K8S" != false ] || WITH_NODE=false
 export LIKEPIPE_TEST_OFFSET=$OFFSET
 private_stack test "$OFFSET"
 # Faster loops than production so failure-and-repair tests finish in seconds; same code paths.
@@ -36,27 +40,46 @@ export LIKEPIPE_CHROMIUM
 
 # A fresh stack every run: no state from an earlier (maybe crashed) run can decide a result.
 K8S="$ROOT/scripts/k8s/control-plane.sh"
+NODE="$ROOT/scripts/k8s/node.sh"
+# The node first: its stop also restores the kernel settings a crashed run's kubelet changed (saved in the state
+# dir removed below).
+bash "$NODE" stop >/dev/null 2>&1 || true
 bash "$ROOT/scripts/down.sh" >/dev/null 2>&1 || true
 bash "$K8S" stop >/dev/null 2>&1 || true
 rm -rf "$LIKEPIPE_STATE"
 mkdir -p "$LIKEPIPE_STATE"
-trap 'bash "$ROOT/scripts/down.sh" >/dev/null 2>&1 || true; bash "$K8S" stop >/dev/null 2>&1 || true' EXIT
+trap 'bash "$NODE" stop >/dev/null 2>&1 || true; bash "$ROOT/scripts/down.sh" >/dev/null 2>&1 || true
+  bash "$K8S" stop >/dev/null 2>&1 || true' EXIT
 # The Kubernetes binaries build from source on a cold machine (about 9 minutes, then cached by version): do
 # that while the local stack comes up, then start one control plane that every operator test shares.
 if [ "$WITH_K8S" != false ]; then
   bash "$K8S" install >"$LIKEPIPE_STATE/k8s-install.log" 2>&1 &
   k8s_install=$!
 fi
+# The real node's kubelet and kube-proxy (and its two local images) likewise; it waits for the control
+# plane's build, if one runs, and then reuses most of its compiled packages.
+if [ "$WITH_NODE" != false ]; then
+  bash "$NODE" install >"$LIKEPIPE_STATE/node-install.log" 2>&1 &
+  node_install=$!
+fi
+# wait_build PID LOG WHAT: waits for a build started above; when it failed, shows its log's tail and stops here.
+wait_build() {
+  wait "$1" && return 0
+  tail -n 40 "$2" >&2
+  echo "building $3 failed (log: $2)" >&2
+  exit 1
+}
 bash "$ROOT/scripts/up.sh"
 if [ "$WITH_K8S" != false ]; then
-  if ! wait "$k8s_install"; then
-    tail -n 40 "$LIKEPIPE_STATE/k8s-install.log" >&2
-    echo "building the Kubernetes control plane failed (log: $LIKEPIPE_STATE/k8s-install.log)" >&2
-    exit 1
-  fi
+  wait_build "$k8s_install" "$LIKEPIPE_STATE/k8s-install.log" "the Kubernetes control plane"
   bash "$K8S" start
   eval "$(bash "$K8S" env)"
   export KUBECONFIG
+fi
+if [ "$WITH_NODE" != false ]; then
+  wait_build "$node_install" "$LIKEPIPE_STATE/node-install.log" "the real node"
+  bash "$NODE" start
+  eval "$(bash "$NODE" env)"
 fi
 # A second, separate API process, on the port after the first: cross-replica idempotency and rate-limit tests
 # target it.

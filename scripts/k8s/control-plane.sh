@@ -82,8 +82,11 @@ release_date() {
     sed 's/\.[0-9]*Z$/Z/'
 }
 
+# build_kubernetes DIR CMD...: builds k8s.io/kubernetes/cmd/CMD... at K8S_VERSION into K8S_BIN, from a wrapper
+# module in $K8S_HOME/src/DIR (one per caller, so the control plane's and the node's builds can run side by side).
 build_kubernetes() {
-  local dir="$K8S_HOME/src/kubernetes"
+  local dir="$K8S_HOME/src/$1"
+  shift
   new_build_module "$dir"
   local kmod
   kmod=$(cd "$dir" && go_env go mod download -json "k8s.io/kubernetes@$K8S_VERSION" |
@@ -115,11 +118,11 @@ build_kubernetes() {
   for k in gitVersion="$K8S_VERSION" gitMajor="$major" gitMinor="$minor" gitCommit= gitTreeState=clean buildDate="$date"; do
     for v in k8s.io/component-base/version k8s.io/client-go/pkg/version; do ldflags+=" -X $v.$k"; done
   done
-  # One `go build` for all four so the shared packages (most of the work) compile once. Tags and the static
+  # One `go build` for all of them so the shared packages (most of the work) compile once. Tags and the static
   # build match hack/lib/golang.sh for release binaries.
-  (cd "$dir" && go_env go build -trimpath -tags selinux,notest,grpcnotrace -ldflags "$ldflags" -o "$K8S_BIN/" \
-    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl)
+  local pkgs=() c
+  for c in "$@"; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
+  (cd "$dir" && go_env go build -trimpath -tags selinux,notest,grpcnotrace -ldflags "$ldflags" -o "$K8S_BIN/" "${pkgs[@]}")
 }
 
 # build_tool NAME MODULE VERSION PACKAGE [LDFLAGS]
@@ -167,7 +170,7 @@ k8s_install() {
     log "  building $step"
     t=$SECONDS
     case "$name" in
-      kubernetes) build_kubernetes ;;
+      kubernetes) build_kubernetes kubernetes kube-apiserver kube-controller-manager kube-scheduler kubectl ;;
       # etcd 3.5's main package is the server module's root.
       etcd) build_tool etcd go.etcd.io/etcd/server/v3 "$ETCD_VERSION" go.etcd.io/etcd/server/v3 ;;
       kwok) build_tool kwok sigs.k8s.io/kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok ;;
@@ -293,12 +296,13 @@ component_healthy() {
   esac
 }
 
-# Alive and really our binary: a pid file that survived a reboot may name some unrelated process by now.
+# component_running NAME [BINARY]: alive and really our binary (named NAME unless given): a pid file that
+# survived a reboot may name some unrelated process by now.
 component_running() {
   pid_alive "$1" || return 1
   local exe
   exe=$(readlink "/proc/$(cat "$RUN_DIR/$1.pid")/exe" 2>/dev/null) || return 1
-  [[ "${exe% (deleted)}" == */"$1" ]]
+  [[ "${exe% (deleted)}" == */"${2:-$1}" ]]
 }
 
 component_args() {
@@ -470,14 +474,20 @@ k8s_stop() {
   log "control plane stopped"
 }
 
-k8s_status() {
-  local rc=0 c
-  for c in "${COMPONENTS[@]}"; do
-    if component_running "$c"; then
-      if component_healthy "$c"; then
-        printf '%-24s running (pid %s), healthy\n' "$c" "$(cat "$RUN_DIR/$c.pid")"
+# component_exe NAME: the binary NAME's process runs (node.sh redefines it for its socat tunnels).
+component_exe() { echo "$1"; }
+
+# components_status HEALTHY_FN NAME...: a line per component (pid, HEALTHY_FN's verdict); 1 unless all are up.
+components_status() {
+  local healthy=$1 rc=0 c pid
+  shift
+  for c in "$@"; do
+    if component_running "$c" "$(component_exe "$c")"; then
+      pid=$(cat "$RUN_DIR/$c.pid")
+      if "$healthy" "$c" >/dev/null 2>&1; then
+        printf '%-24s running (pid %s), healthy\n' "$c" "$pid"
       else
-        printf '%-24s running (pid %s), NOT healthy\n' "$c" "$(cat "$RUN_DIR/$c.pid")"
+        printf '%-24s running (pid %s), NOT healthy\n' "$c" "$pid"
         rc=1
       fi
     else
@@ -485,11 +495,12 @@ k8s_status() {
       rc=1
     fi
   done
-  if ((rc == 0)); then
-    kubectl_admin get nodes -o wide 2>/dev/null || rc=1
-    nodes_ready || rc=1
-  fi
   return "$rc"
+}
+
+k8s_status() {
+  components_status component_healthy "${COMPONENTS[@]}" || return 1
+  kubectl_admin get nodes -o wide 2>/dev/null && nodes_ready
 }
 
 print_env() {
@@ -504,6 +515,9 @@ k8s_reset() {
 }
 
 # ---------------------------------------------------------------------------------------------- main
+
+# Sourced (by node.sh, for the versions, paths, build and certificate helpers): define, do not run.
+[[ "${BASH_SOURCE[0]}" == "$0" ]] || return 0
 
 cmd=${1:-}
 [[ $# -gt 0 ]] && shift

@@ -178,11 +178,15 @@ apt_install() {
   done
   ((${#missing[@]} == 0)) && return 0
   local sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  # Scripts run side by side (npm test builds the node while the stack comes up) queue here instead of failing
+  # on apt's and dpkg's locks; anyone else's apt is waited for as well.
+  local lock=(flock -w 1800 "$LIKEPIPE_CACHE/.apt.lock") wait=(-o DPkg::Lock::Timeout=600)
   if ((_APT_UPDATED == 0)); then
     log "apt-get update"
-    $sudo apt-get update -qq >/dev/null
+    $sudo "${lock[@]}" apt-get "${wait[@]}" update -qq >/dev/null
     _APT_UPDATED=1
   fi
   log "apt-get install ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo "${lock[@]}" apt-get "${wait[@]}" install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
 }

@@ -23,4 +23,6 @@ private_stack() {
   export LIKEPIPE_K8S_ETCD_CLIENT_PORT=$((2479 + off)) LIKEPIPE_K8S_ETCD_PEER_PORT=$((2480 + off))
   export LIKEPIPE_K8S_APISERVER_PORT=$((6543 + off)) LIKEPIPE_K8S_CONTROLLER_MANAGER_PORT=$((10557 + off))
   export LIKEPIPE_K8S_SCHEDULER_PORT=$((10559 + off)) LIKEPIPE_K8S_KWOK_PORT=$((10547 + off))
+  # The real node (scripts/k8s/node.sh) needs no ports here: its kubelet, kube-proxy and containerd listen only
+  # inside a network namespace named after the state dir, and it reaches the API server over a unix socket.
 }
