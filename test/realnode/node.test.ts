@@ -6,7 +6,7 @@ import type { Obj } from '../support/k8s.js';
  * The real kubelet node (scripts/k8s/node.sh) that scripts/test.sh joins to the test control plane unless
  * LIKEPIPE_TEST_REALNODE=false: pods on it run real containers (containerd + runc), get an address on the
  * node's CNI bridge, and are reachable through a ClusterIP Service by way of kube-proxy's rules, all inside the
- * node's own network namespace. Skipped when no node was started.
+ * node's own network namespace. scripts/test.sh leaves this project out when it starts no node.
  */
 const NODE = process.env.LIKEPIPE_REAL_NODE;
 const NETNS = process.env.LIKEPIPE_REAL_NODE_NETNS ?? '';
@@ -63,11 +63,13 @@ function pod(name: string, image: string, container: Record<string, unknown> = {
 
 const containerId = (p: Obj) => String(p.status.containerStatuses[0].containerID).replace(/^containerd:\/\//, '');
 
-(NODE ? describe : describe.skip)('a real kubelet node beside kwok', () => {
+describe('a real kubelet node beside kwok', () => {
   const ns = k8s ? k8s.uniqueName('lp-realnode') : '';
   const ids = new Map<string, string>(); // pod name -> container id
 
   beforeAll(async () => {
+    if (!NODE)
+      throw new Error('no real node: run this project through `npm test`, which starts one (scripts/k8s/node.sh)');
     await k8s!.createNamespace(ns);
     await k8s!.waitFor('the namespace default ServiceAccount', () => k8s!.getJson('serviceaccount', 'default', ns));
   });
