@@ -95,7 +95,7 @@ export function postgresInitScript(lp: LikePipeline): string {
     '"*) echo "init.sh: the password must be one non-empty line" >&2; exit 1 ;;',
     'esac',
     // A quote in the password is doubled, so it stays inside the SQL string literal.
-    'password=$(printf \'%s\' "$password" | sed "s/\'/\'\'/g")',
+    "password=$(printf '%s' \"$password\" | sed \"s/'/''/g\")",
     "major=$(postgres -V | sed 's/^[^0-9]*\\([0-9][0-9]*\\).*/\\1/')",
     'if [ -s "$data/PG_VERSION" ] && [ "$(cat "$data/PG_VERSION")" != "$major" ]; then',
     '  echo "init.sh: $data was made by PostgreSQL $(cat "$data/PG_VERSION"), this image has $major: set' +

@@ -118,7 +118,10 @@ export function builtinPostgres(lp: LikePipeline, password: string): KubeObject[
             volumes: [
               { name: 'config', configMap: { name: n.postgresConfig } },
               // Only the password: the pod never sees the Secret's url key.
-              { name: 'secret', secret: { secretName: n.postgresSecret, items: [{ key: 'password', path: 'password' }] } },
+              {
+                name: 'secret',
+                secret: { secretName: n.postgresSecret, items: [{ key: 'password', path: 'password' }] },
+              },
               { name: 'run', emptyDir: {} },
               { name: 'tmp', emptyDir: {} },
             ],
