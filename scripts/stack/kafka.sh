@@ -14,13 +14,14 @@
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
-# Newest 4.x on Maven Central when this was written. Changing it gives a fresh cache directory.
-KAFKA_VERSION="${LIKEPIPE_KAFKA_VERSION:-4.4.0}"
-# Kafka logs through slf4j 1.7 -> log4j2; keep this equal to the log4j-core that kafka-server declares
-# for KAFKA_VERSION, so the slf4j binding, api and core come from one log4j release.
-LOG4J_VERSION="${LIKEPIPE_KAFKA_LOG4J_VERSION:-2.25.5}"
-# Pinned: without it Maven 3.8 resolves the 2013-era 2.8 of the plugin.
-DEPENDENCY_PLUGIN_VERSION=3.8.1
+# The jar set is images/kafka/pom.xml's, the file the likepipe/kafka image resolves too; its versions are the
+# defaults here. Changing the Kafka version gives a fresh cache directory.
+KAFKA_POM="$LIKEPIPE_ROOT/images/kafka/pom.xml"
+# pom_property NAME: the default of <NAME> in the pom's <properties>
+pom_property() { sed -n "s:.*<$1>\([^<]*\)</$1>.*:\1:p" "$KAFKA_POM" | head -n 1; }
+KAFKA_VERSION="${LIKEPIPE_KAFKA_VERSION:-$(pom_property kafka.version)}"
+LOG4J_VERSION="${LIKEPIPE_KAFKA_LOG4J_VERSION:-$(pom_property log4j.version)}"
+[[ -n "$KAFKA_VERSION" && -n "$LOG4J_VERSION" ]] || die "no kafka.version or log4j.version in $KAFKA_POM"
 
 KAFKA_HOME="$LIKEPIPE_CACHE/kafka-$KAFKA_VERSION"
 KAFKA_LIBS="$KAFKA_HOME/libs"
@@ -55,73 +56,6 @@ ensure_java() {
 
 # ---------------------------------------------------------------------------------------------- install
 
-write_pom() {
-  cat >"$1" <<EOF
-<?xml version="1.0" encoding="UTF-8"?>
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>likepipe.local</groupId>
-  <artifactId>kafka-libs</artifactId>
-  <version>$KAFKA_VERSION</version>
-  <packaging>pom</packaging>
-  <dependencies>
-    <!-- broker (kafka.Kafka, StorageTool) -->
-    <dependency>
-      <groupId>org.apache.kafka</groupId>
-      <artifactId>kafka_2.13</artifactId>
-      <version>$KAFKA_VERSION</version>
-      <exclusions>
-        <!-- kafka-server's published pom leaks test-only deps (JUnit, ApacheDS for MiniKdc) as runtime -->
-        <exclusion><groupId>org.junit.jupiter</groupId><artifactId>*</artifactId></exclusion>
-        <exclusion><groupId>org.apache.directory.api</groupId><artifactId>*</artifactId></exclusion>
-        <exclusion><groupId>org.apache.directory.server</groupId><artifactId>*</artifactId></exclusion>
-      </exclusions>
-    </dependency>
-    <!-- CLI tools (topics, console producer/consumer, api versions) -->
-    <dependency>
-      <groupId>org.apache.kafka</groupId>
-      <artifactId>kafka-tools</artifactId>
-      <version>$KAFKA_VERSION</version>
-      <exclusions>
-        <!-- only the Connect plugin-path tool needs it, and it drags in Jetty/Jersey -->
-        <exclusion><groupId>org.apache.kafka</groupId><artifactId>connect-runtime</artifactId></exclusion>
-        <exclusion><groupId>org.junit.jupiter</groupId><artifactId>*</artifactId></exclusion>
-        <exclusion><groupId>org.apache.directory.api</groupId><artifactId>*</artifactId></exclusion>
-        <exclusion><groupId>org.apache.directory.server</groupId><artifactId>*</artifactId></exclusion>
-      </exclusions>
-    </dependency>
-    <!-- logging: slf4j 1.7 binding for log4j2, as in the Kafka distribution -->
-    <dependency>
-      <groupId>org.apache.logging.log4j</groupId>
-      <artifactId>log4j-api</artifactId>
-      <version>$LOG4J_VERSION</version>
-    </dependency>
-    <dependency>
-      <groupId>org.apache.logging.log4j</groupId>
-      <artifactId>log4j-core</artifactId>
-      <version>$LOG4J_VERSION</version>
-    </dependency>
-    <dependency>
-      <groupId>org.apache.logging.log4j</groupId>
-      <artifactId>log4j-slf4j-impl</artifactId>
-      <version>$LOG4J_VERSION</version>
-    </dependency>
-  </dependencies>
-  <build>
-    <pluginManagement>
-      <plugins>
-        <plugin>
-          <groupId>org.apache.maven.plugins</groupId>
-          <artifactId>maven-dependency-plugin</artifactId>
-          <version>$DEPENDENCY_PLUGIN_VERSION</version>
-        </plugin>
-      </plugins>
-    </pluginManagement>
-  </build>
-</project>
-EOF
-}
-
 kafka_install() {
   [[ -f "$KAFKA_MARKER" ]] && return 0
   ensure_java
@@ -137,9 +71,11 @@ kafka_install() {
   local work="$KAFKA_HOME.partial"
   rm -rf "$work" "$KAFKA_HOME"
   mkdir -p "$work"
-  write_pom "$work/pom.xml"
+  # A copy, so Maven works beside the download and never in the repository.
+  cp "$KAFKA_POM" "$work/pom.xml"
   local mvn_log="$LOG_DIR/kafka-install.log"
-  if ! mvn -B -q -Dstyle.color=never -f "$work/pom.xml" dependency:copy-dependencies \
+  if ! mvn -B -q -Dstyle.color=never -f "$work/pom.xml" -Dkafka.version="$KAFKA_VERSION" \
+      -Dlog4j.version="$LOG4J_VERSION" dependency:copy-dependencies \
       -DincludeScope=runtime -DoutputDirectory="$work/libs" >"$mvn_log" 2>&1; then
     tail -n 30 "$mvn_log" >&2
     die "Maven could not fetch Kafka $KAFKA_VERSION (full output: $mvn_log)"

@@ -82,7 +82,7 @@ describe('operator: the small example end to end', () => {
       ),
       ...['redis', 'kafka', 'postgres'].map((r) => `StatefulSet/${NAME}-${r}`),
       ...['api', 'redis', 'kafka', 'postgres', 'metrics'].map((r) => `Service/${NAME}-${r}`),
-      `ConfigMap/${NAME}-redis-config`,
+      ...['redis', 'kafka', 'postgres'].map((r) => `ConfigMap/${NAME}-${r}-config`),
       `Secret/${NAME}-postgres`,
       ...['api', 'truth-writer', 'notifier', 'feed-ranker', 'analytics'].map(
         (r) => `HorizontalPodAutoscaler/${NAME}-${r}`,
@@ -127,8 +127,12 @@ describe('operator: the small example end to end', () => {
     const redis = get(`StatefulSet/${NAME}-redis`);
     expect(redis.spec.replicas).toBe(spec.redis.shards * (1 + spec.redis.replicasPerShard));
     expect(redis.status.readyReplicas).toBe(redis.spec.replicas);
+    // The broker runs the operator's start script with the operator's server.properties (no image variables).
     const kafka = container(get(`StatefulSet/${NAME}-kafka`));
-    expect(env(kafka, 'KAFKA_NUM_PARTITIONS')).toBe(String(spec.kafka.partitions));
+    expect(kafka.command).toEqual(['sh', '/etc/likepipe/kafka/start.sh']);
+    expect(get(`ConfigMap/${NAME}-kafka-config`).data['server.properties']).toContain(
+      `\nnum.partitions=${spec.kafka.partitions}\n`,
+    );
     expect(get(`HorizontalPodAutoscaler/${NAME}-api`).spec).toMatchObject({
       minReplicas: spec.api.minReplicas,
       maxReplicas: spec.api.maxReplicas,
@@ -190,7 +194,8 @@ describe('operator: the small example end to end', () => {
     const expected = [
       `Deployment/${NAME}-truth-writer`, // flush interval, and the partitions its ensure-topic init creates
       `HorizontalPodAutoscaler/${NAME}-api`, // maxReplicas
-      `StatefulSet/${NAME}-kafka`, // the broker's default partition count
+      `ConfigMap/${NAME}-kafka-config`, // the broker's default partition count (server.properties)
+      `StatefulSet/${NAME}-kafka`, // its config-hash annotation, so the brokers restart with it
       ...(capAfter !== capBefore ? [`HorizontalPodAutoscaler/${NAME}-truth-writer`] : []),
     ].sort();
     expect(changed).toEqual(expected);

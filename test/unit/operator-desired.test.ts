@@ -7,6 +7,9 @@ import { crdReference } from '@likepipe/operator/api/crd-reference.js';
 import { crdYaml } from '@likepipe/operator/api/crd-yaml.js';
 import { desiredState, type KubeObject, type Observed } from '@likepipe/operator/desired/index.js';
 import { kafkaClusterId } from '@likepipe/operator/desired/kafka.js';
+import { DATA_STORE_UID } from '@likepipe/operator/desired/images.js';
+import { KAFKA_PATHS } from '@likepipe/operator/desired/kafka-config.js';
+import { POSTGRES_PATHS } from '@likepipe/operator/desired/postgres-config.js';
 import { eventReason } from '@likepipe/operator/controller/events.js';
 import { computeStatus, sameStatus } from '@likepipe/operator/status/conditions.js';
 import { isProgressing, Reason } from '@likepipe/operator/status/reasons.js';
@@ -230,6 +233,191 @@ describe('operator: desired state (pure)', () => {
     const id = kafkaClusterId('0b7a4a6c-1111-4222-8333-944445555666');
     expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(kafkaClusterId('0b7a4a6c-1111-4222-8333-944445555666')).toBe(id);
+  });
+});
+
+describe('operator: the builtin data stores run commands the operator renders', () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  type Any = any;
+  const objectsOf = (patch?: (s: LikePipeline['spec']) => void) =>
+    byKey(desiredState(pipeline(patch), observed()).objects);
+  const configOf = (objs: Map<string, KubeObject>, name: string) =>
+    (objs.get(`ConfigMap/${name}`) as { data: Record<string, string> } | undefined)!.data;
+  const podOf = (objs: Map<string, KubeObject>, sts: string) => spec(objs.get(`StatefulSet/${sts}`)).template.spec;
+  const containersOf = (pod: Any): Any[] => [...(pod.initContainers ?? []), ...pod.containers];
+  const threeBrokers = (s: LikePipeline['spec']) => {
+    s.kafka.brokers = 3;
+    s.kafka.replicationFactor = 3;
+    s.kafka.minInSyncReplicas = 2;
+    s.kafka.partitions = 9;
+  };
+
+  test('the data stores default to the project images, tagged with the repository version', () => {
+    const version = (
+      JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+        version: string;
+      }
+    ).version;
+    const s = pipeline().spec;
+    expect([s.redis.image, s.kafka.image, s.postgres.image]).toEqual([
+      `likepipe/redis:${version}`,
+      `likepipe/kafka:${version}`,
+      `likepipe/postgres:${version}`,
+    ]);
+  });
+
+  test('one broker: server.properties for a single-voter quorum, internal topics at RF 1', () => {
+    const props = configOf(objectsOf(), 'likes-kafka-config')['server.properties']!;
+    const lines = props.split('\n').filter((l) => l && !l.startsWith('#'));
+    expect(lines).toEqual([
+      'process.roles=broker,controller',
+      'node.id=@NODE_ID@',
+      'controller.quorum.voters=0@likes-kafka-0.likes-kafka.prod.svc:9093',
+      'listeners=PLAINTEXT://:9092,CONTROLLER://:9093',
+      'advertised.listeners=PLAINTEXT://@POD_NAME@.likes-kafka.prod.svc:9092',
+      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+      'controller.listener.names=CONTROLLER',
+      'inter.broker.listener.name=PLAINTEXT',
+      'log.dirs=/var/lib/kafka/data/logs',
+      `num.partitions=${pipeline().spec.kafka.partitions}`,
+      'default.replication.factor=1',
+      'min.insync.replicas=1',
+      'offsets.topic.replication.factor=1',
+      'transaction.state.log.replication.factor=1',
+      'transaction.state.log.min.isr=1',
+      'share.coordinator.state.topic.replication.factor=1',
+      'share.coordinator.state.topic.min.isr=1',
+      'auto.create.topics.enable=false',
+      'group.initial.rebalance.delay.ms=0',
+    ]);
+  });
+
+  test('three brokers: every broker a voter by its pod DNS name, internal topics at RF 3 with min ISR 2', () => {
+    const props = configOf(objectsOf(threeBrokers), 'likes-kafka-config')['server.properties']!;
+    expect(props).toContain(
+      'controller.quorum.voters=0@likes-kafka-0.likes-kafka.prod.svc:9093,' +
+        '1@likes-kafka-1.likes-kafka.prod.svc:9093,2@likes-kafka-2.likes-kafka.prod.svc:9093\n',
+    );
+    for (const line of [
+      'num.partitions=9',
+      'default.replication.factor=3',
+      'min.insync.replicas=2',
+      'offsets.topic.replication.factor=3',
+      'transaction.state.log.replication.factor=3',
+      'transaction.state.log.min.isr=2',
+      'share.coordinator.state.topic.min.isr=2',
+    ]) {
+      expect(props).toContain(`\n${line}\n`);
+    }
+    expect(spec(objectsOf(threeBrokers).get('StatefulSet/likes-kafka')).replicas).toBe(3);
+  });
+
+  test("Kafka's start script: node id from the ordinal, storage formatted once with the derived cluster id, java -cp the image's jars", () => {
+    const script = configOf(objectsOf(), 'likes-kafka-config')['start.sh']!;
+    expect(script).toContain('node_id=${POD_NAME##*-}');
+    expect(script).toContain('sed -e "s/@NODE_ID@/$node_id/g" -e "s/@POD_NAME@/$POD_NAME/g"');
+    expect(script).toContain(`if [ ! -f ${KAFKA_PATHS.data}/logs/meta.properties ]; then`);
+    expect(script).toContain(`--cluster-id ${kafkaClusterId(pipeline().metadata.uid)} --config`);
+    expect(script).toContain("-cp '/opt/kafka/libs/*' kafka.Kafka /var/run/kafka/server.properties\n");
+    expect(script).toMatch(/\nexec java /);
+    // The pod runs the script from the ConfigMap; the only variable is the downward API's pod name.
+    const kafka = podOf(objectsOf(), 'likes-kafka').containers[0];
+    expect(kafka.command).toEqual(['sh', '/etc/likepipe/kafka/start.sh']);
+    expect(kafka.env).toEqual([{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }]);
+  });
+
+  test("Postgres: initdb once in an init container, the password from the Secret's file, then postgres -D", () => {
+    const objs = objectsOf();
+    const data = configOf(objs, 'likes-postgres-config');
+    expect(Object.keys(data).sort()).toEqual(['init.sh', 'pg_hba.conf', 'postgresql.conf']);
+    expect(data['postgresql.conf']).toContain("listen_addresses = '*'\nport = 5432\n");
+    expect(data['postgresql.conf']).toContain('password_encryption = scram-sha-256\n');
+    expect(data['pg_hba.conf']!.split('\n').filter((l) => l && !l.startsWith('#'))).toEqual([
+      'local   all       all            trust',
+      'host    likepipe  likepipe  0.0.0.0/0  scram-sha-256',
+      'host    likepipe  likepipe  ::/0       scram-sha-256',
+    ]);
+    const init = data['init.sh']!;
+    expect(init).toContain(`password=$(cat ${POSTGRES_PATHS.secret}/password)`);
+    expect(init).toContain('if [ ! -s "$data/PG_VERSION" ]; then');
+    expect(init).toContain('initdb -D "$data.init" -U postgres');
+    expect(init).toContain('CREATE DATABASE "likepipe" OWNER "likepipe";');
+    // The password never reaches an argv: the SQL goes to postgres --single on stdin.
+    expect(init).not.toMatch(/postgres --single[^\n]*\$password/);
+
+    const pod = podOf(objs, 'likes-postgres');
+    expect(pod.initContainers.map((c: Any) => [c.name, c.command])).toEqual([
+      ['init', ['sh', '/etc/likepipe/postgres/init.sh']],
+    ]);
+    expect(pod.containers[0].command).toEqual(['postgres', '-D', '/var/lib/postgresql/data/pgdata']);
+    expect(pod.volumes).toContainEqual({
+      name: 'secret',
+      secret: { secretName: 'likes-postgres', items: [{ key: 'password', path: 'password' }] },
+    });
+    expect(pod.containers[0].readinessProbe.exec.command[0]).toBe('pg_isready');
+  });
+
+  test('no data-store container relies on image entrypoint variables (KAFKA_*, POSTGRES_*, PG*)', () => {
+    const objs = objectsOf(threeBrokers);
+    const offenders: string[] = [];
+    for (const sts of ['likes-redis', 'likes-kafka', 'likes-postgres']) {
+      for (const c of containersOf(podOf(objs, sts))) {
+        for (const { name } of (c.env ?? []) as { name: string }[]) {
+          if (/^(KAFKA_|POSTGRES_|PG)/.test(name)) offenders.push(`${sts}/${c.name}: ${name}`);
+        }
+        // Every one says what it runs: no image's entrypoint or CMD is relied on.
+        if (!c.command?.length) offenders.push(`${sts}/${c.name}: no command`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  test("the pods run as the images' users, restricted, with a read-only root and emptyDirs where they write", () => {
+    const objs = objectsOf();
+    const stores = [
+      ['likes-redis', DATA_STORE_UID.redis],
+      ['likes-kafka', DATA_STORE_UID.kafka],
+      ['likes-postgres', DATA_STORE_UID.postgres],
+    ] as const;
+    for (const [sts, uid] of stores) {
+      const pod = podOf(objs, sts);
+      expect(pod.securityContext).toEqual({
+        runAsNonRoot: true,
+        runAsUser: uid,
+        runAsGroup: uid,
+        fsGroup: uid,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      for (const c of containersOf(pod)) {
+        expect(c.securityContext).toEqual({
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+        });
+      }
+    }
+    const mounts = (sts: string) =>
+      Object.fromEntries(
+        podOf(objs, sts).containers[0].volumeMounts.map((m: { name: string; mountPath: string }) => [
+          m.mountPath,
+          m.name,
+        ]),
+      );
+    expect(mounts('likes-kafka')).toMatchObject({ '/var/run/kafka': 'rendered', '/tmp': 'tmp' });
+    expect(mounts('likes-postgres')).toMatchObject({ '/var/run/postgresql': 'run', '/tmp': 'tmp' });
+  });
+
+  test('a change to a rendered config changes the pod template (the config-hash annotation), so the pods restart', () => {
+    const hashOf = (objs: Map<string, KubeObject>, sts: string) =>
+      spec(objs.get(`StatefulSet/${sts}`)).template.metadata.annotations['likepipe.io/config-hash'];
+    const before = objectsOf();
+    const after = objectsOf((s) => {
+      s.kafka.partitions += 3;
+      s.postgres.database = 'likes_db';
+    });
+    expect(hashOf(after, 'likes-kafka')).not.toBe(hashOf(before, 'likes-kafka'));
+    expect(hashOf(after, 'likes-postgres')).not.toBe(hashOf(before, 'likes-postgres'));
+    expect(hashOf(after, 'likes-redis')).toBe(hashOf(before, 'likes-redis'));
   });
 });
 

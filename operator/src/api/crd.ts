@@ -72,6 +72,12 @@ function roleDefault<R extends Role>(role: R, name: RoleEnvName<R>): number {
 }
 
 const IMAGE = { maxLength: 512, pattern: '^[a-z0-9][a-z0-9._/:@-]*$' };
+/**
+ * The tag of the project's images, the repository's version: the pipeline's (apps/pipeline/Dockerfile) and the
+ * data stores' (images/<name>/Dockerfile: binaries only, the operator owns their commands and configuration).
+ */
+export const IMAGE_VERSION = '0.1.0';
+const projectImage = (name: 'pipeline' | 'redis' | 'kafka' | 'postgres') => `likepipe/${name}:${IMAGE_VERSION}`;
 const HOST_PORT = { maxLength: 253, pattern: '^[A-Za-z0-9.-]+:[0-9]{1,5}$' };
 const DNS_NAME = { maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' };
 const QUANTITY = {
@@ -186,7 +192,7 @@ export const specSchema = expandDefaults(
     {
       image: str('The pipeline image; every role runs it with a different command.', {
         ...IMAGE,
-        default: 'likepipe/pipeline:0.1.0',
+        default: projectImage('pipeline'),
       }),
       imagePullPolicy: str('Pull policy for the pipeline image.', {
         enum: ['Always', 'IfNotPresent', 'Never'],
@@ -235,7 +241,11 @@ export const specSchema = expandDefaults(
             ],
             default: 'allkeys-lru',
           }),
-          image: str('Redis image for builtin mode (7.0 or later).', { ...IMAGE, default: 'redis:7.4' }),
+          image: str(
+            'Redis image for builtin mode: Redis 7.0 or later with redis-server and redis-cli on PATH (the official ' +
+              'redis image works too). The operator gives the command and runs it as UID 999.',
+            { ...IMAGE, default: projectImage('redis') },
+          ),
           storage: storage('each Redis node (AOF and nodes.conf)', '1Gi'),
           resources: resources('each Redis node'),
           external: obj(
@@ -287,7 +297,12 @@ export const specSchema = expandDefaults(
             roleDefault('ensure-topic', 'LIKEPIPE_KAFKA_MIN_INSYNC_REPLICAS'),
           ),
           topic: str('Topic name.', { default: DEFAULT_TOPIC, maxLength: 249, pattern: '^[A-Za-z0-9._-]+$' }),
-          image: str('Kafka image for builtin mode.', { ...IMAGE, default: 'apache/kafka:4.1.0' }),
+          image: str(
+            'Kafka image for builtin mode: java (17 or later) on PATH and the jars of Kafka 4.x in /opt/kafka/libs ' +
+              '(the official apache/kafka 4.x image works too). The operator renders the configuration and the ' +
+              'start script and runs it as UID 1000.',
+            { ...IMAGE, default: projectImage('kafka') },
+          ),
           storage: storage('each broker', '5Gi'),
           resources: resources('each broker'),
           external: obj(
@@ -340,7 +355,12 @@ export const specSchema = expandDefaults(
           ),
           instances: int('Postgres instances (more than one needs cnpg mode).', 1, 9, 1),
           database: str('Database name.', { default: 'likepipe', maxLength: 63, pattern: '^[a-z_][a-z0-9_]*$' }),
-          image: str('Postgres image for builtin mode.', { ...IMAGE, default: 'postgres:17' }),
+          image: str(
+            'Postgres image for builtin mode: initdb, postgres, pg_isready and pg_ctl on PATH (the official postgres ' +
+              'images work too) of the major version the data directory was made with (likepipe/postgres is 15). ' +
+              'The operator runs initdb and the server itself, as UID 999.',
+            { ...IMAGE, default: projectImage('postgres') },
+          ),
           storage: storage('each Postgres instance', '5Gi'),
           resources: resources('each Postgres instance'),
           external: obj(

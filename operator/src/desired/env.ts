@@ -72,6 +72,6 @@ export function tracingEnv(lp: LikePipeline): V1EnvVar[] {
   return imageEnv(vars);
 }
 
-/** Variables of images that are not the pipeline's (Kafka's KAFKA_*, the SDK's OTEL_*): names nothing checks. */
+/** Variables read by something other than the pipeline's roles (the OpenTelemetry SDK's OTEL_*): names nothing checks. */
 export const imageEnv = (vars: Record<string, EnvValue>): V1EnvVar[] =>
   Object.entries(vars).map(([name, value]) => ({ name, value: String(value) }));

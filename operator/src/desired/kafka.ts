@@ -1,37 +1,33 @@
 import type { LikePipeline } from '../api/types.js';
 import type { KubeObject } from '../kube/objects.js';
 import { KAFKA_CONTROLLER_PORT, KAFKA_PORT } from './connections.js';
+import { DATA_STORE_UID } from './images.js';
+import { KAFKA_PATHS, kafkaLog4j2, kafkaServerProperties, kafkaStartScript } from './kafka-config.js';
 import { labels, names, objectMeta, selectorLabels } from './meta.js';
-import { imageEnv } from './env.js';
 import { containerSecurityContext, dataStorePodSpec, resourcesOr } from './pod.js';
-import { pdb, pvc } from './redis.js';
+import { hash, pdb, pvc } from './redis.js';
 
-const KAFKA_UID = 1000; // appuser in the apache/kafka image
+export { kafkaClusterId } from './kafka-config.js';
 
-/**
- * KRaft needs a cluster id of 16 bytes in URL-safe base64. Derived from the LikePipeline's uid so it is stable
- * for the life of the resource and different for a re-created one (whose old volumes must not be reused).
- */
-export function kafkaClusterId(uid: string): string {
-  const hex = uid.replace(/-/g, '').padEnd(32, '0').slice(0, 32);
-  return Buffer.from(hex, 'hex').toString('base64url');
-}
+/** The ConfigMap of the builtin Kafka: everything the brokers run, as the operator rendered it. */
+export const kafkaConfigData = (lp: LikePipeline): Record<string, string> => ({
+  'server.properties': kafkaServerProperties(lp),
+  'log4j2.properties': kafkaLog4j2(),
+  'start.sh': kafkaStartScript(lp),
+});
 
 /** The builtin Kafka: brokers that are also KRaft controllers, as one StatefulSet behind a headless Service. */
 export function builtinKafka(lp: LikePipeline): KubeObject[] {
   const n = names(lp);
   const k = lp.spec.kafka;
-  const ns = lp.metadata.namespace;
-  const host = (i: number | string) => `${n.kafka}-${i}.${n.kafka}.${ns}.svc`;
-  const voters = Array.from({ length: k.brokers }, (_, i) => `${i}@${host(i)}:${KAFKA_CONTROLLER_PORT}`).join(',');
-  const internalRf = Math.min(k.brokers, 3);
-  // The image reads KAFKA_* variables into server.properties. The node id is the pod's ordinal, which only the
-  // pod knows, so a tiny shell prologue sets it before the image's entrypoint runs.
-  const start =
-    'export KAFKA_NODE_ID="${HOSTNAME##*-}"; ' +
-    `export KAFKA_ADVERTISED_LISTENERS="PLAINTEXT://\${HOSTNAME}.${n.kafka}.${ns}.svc:${KAFKA_PORT}"; ` +
-    'exec /etc/kafka/docker/run';
+  const config = kafkaConfigData(lp);
   return [
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: objectMeta(lp, n.kafkaConfig, 'kafka'),
+      data: config,
+    },
     {
       apiVersion: 'v1',
       kind: 'Service',
@@ -56,32 +52,20 @@ export function builtinKafka(lp: LikePipeline): KubeObject[] {
         podManagementPolicy: 'Parallel', // a KRaft quorum needs its voters up together
         selector: { matchLabels: selectorLabels(lp, 'kafka') },
         template: {
-          metadata: { labels: labels(lp, 'kafka') },
+          metadata: {
+            labels: labels(lp, 'kafka'),
+            // A config change must restart the brokers; the ConfigMap alone would not.
+            annotations: { 'likepipe.io/config-hash': hash(JSON.stringify(config)) },
+          },
           spec: {
-            ...dataStorePodSpec(lp, KAFKA_UID),
+            ...dataStorePodSpec(lp, DATA_STORE_UID.kafka),
             containers: [
               {
                 name: 'kafka',
                 image: k.image,
-                command: ['sh', '-c', start],
-                env: imageEnv({
-                  CLUSTER_ID: kafkaClusterId(lp.metadata.uid),
-                  KAFKA_PROCESS_ROLES: 'broker,controller',
-                  KAFKA_LISTENERS: `PLAINTEXT://:${KAFKA_PORT},CONTROLLER://:${KAFKA_CONTROLLER_PORT}`,
-                  KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-                  KAFKA_CONTROLLER_LISTENER_NAMES: 'CONTROLLER',
-                  KAFKA_INTER_BROKER_LISTENER_NAME: 'PLAINTEXT',
-                  KAFKA_CONTROLLER_QUORUM_VOTERS: voters,
-                  KAFKA_LOG_DIRS: '/var/lib/kafka/data/logs',
-                  KAFKA_NUM_PARTITIONS: k.partitions,
-                  KAFKA_DEFAULT_REPLICATION_FACTOR: k.replicationFactor,
-                  KAFKA_MIN_INSYNC_REPLICAS: k.minInSyncReplicas,
-                  KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: internalRf,
-                  KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: internalRf,
-                  KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: Math.min(internalRf, 2),
-                  KAFKA_AUTO_CREATE_TOPICS_ENABLE: 'false',
-                  KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: 0,
-                }),
+                command: ['sh', `${KAFKA_PATHS.config}/start.sh`],
+                // The pod's name gives start.sh the node id and the advertised host.
+                env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
                 ports: [
                   { name: 'kafka', containerPort: KAFKA_PORT, protocol: 'TCP' },
                   { name: 'controller', containerPort: KAFKA_CONTROLLER_PORT, protocol: 'TCP' },
@@ -97,9 +81,20 @@ export function builtinKafka(lp: LikePipeline): KubeObject[] {
                   requests: { cpu: '250m', memory: '1Gi' },
                   limits: { memory: '2Gi' },
                 }),
-                securityContext: containerSecurityContext(lp, false),
-                volumeMounts: [{ name: 'data', mountPath: '/var/lib/kafka/data' }],
+                securityContext: containerSecurityContext(lp, true),
+                volumeMounts: [
+                  { name: 'data', mountPath: KAFKA_PATHS.data },
+                  { name: 'config', mountPath: KAFKA_PATHS.config, readOnly: true },
+                  { name: 'rendered', mountPath: KAFKA_PATHS.rendered },
+                  // The JVM's temporary files (compression codecs unpack their native libraries there).
+                  { name: 'tmp', mountPath: '/tmp' },
+                ],
               },
+            ],
+            volumes: [
+              { name: 'config', configMap: { name: n.kafkaConfig } },
+              { name: 'rendered', emptyDir: {} },
+              { name: 'tmp', emptyDir: {} },
             ],
           },
         },

@@ -14,7 +14,7 @@ import type { Connections } from './connections.js';
 import { secretEnv, tracingEnv } from './env.js';
 import { DATA_CLIENT_LABEL, METRICS_LABEL } from './meta.js';
 
-/** The UID the pipeline image runs as (see Dockerfile). Data-store images bring their own. */
+/** The UID the pipeline image runs as (see Dockerfile). The data stores run as theirs: images.ts. */
 export const PIPELINE_UID = 10001;
 
 /**

@@ -2,12 +2,20 @@ import type { LikePipeline } from '../api/types.js';
 import type { KubeObject } from '../kube/objects.js';
 import type { Cluster } from '../kube/third-party/cnpg.js';
 import { POSTGRES_PORT } from './connections.js';
+import { DATA_STORE_UID } from './images.js';
 import { labels, names, objectMeta, selectorLabels } from './meta.js';
 import { containerSecurityContext, dataStorePodSpec, resourcesOr } from './pod.js';
-import { pdb, pvc } from './redis.js';
+import { pgHbaConf, POSTGRES_PATHS, POSTGRES_USER, postgresInitScript, postgresqlConf } from './postgres-config.js';
+import { hash, pdb, pvc } from './redis.js';
 
-const POSTGRES_UID = 999; // the official image's postgres user
-export const POSTGRES_USER = 'likepipe';
+export { POSTGRES_USER } from './postgres-config.js';
+
+/** The ConfigMap of the builtin Postgres: its configuration and the init container's script. */
+export const postgresConfigData = (lp: LikePipeline): Record<string, string> => ({
+  'postgresql.conf': postgresqlConf(lp),
+  'pg_hba.conf': pgHbaConf(lp),
+  'init.sh': postgresInitScript(lp),
+});
 
 /**
  * The builtin Postgres: one instance as a StatefulSet, with a generated password in an owned Secret. The
@@ -17,8 +25,19 @@ export const POSTGRES_USER = 'likepipe';
 export function builtinPostgres(lp: LikePipeline, password: string): KubeObject[] {
   const n = names(lp);
   const p = lp.spec.postgres;
+  const paths = POSTGRES_PATHS;
   const host = `${n.postgres}.${lp.metadata.namespace}.svc`;
   const url = `postgres://${POSTGRES_USER}:${encodeURIComponent(password)}@${host}:${POSTGRES_PORT}/${p.database}`;
+  const config = postgresConfigData(lp);
+  const securityContext = containerSecurityContext(lp, true);
+  const resources = resourcesOr(p.resources, { requests: { cpu: '250m', memory: '512Mi' }, limits: { memory: '1Gi' } });
+  const mounts = [
+    { name: 'data', mountPath: paths.volume },
+    { name: 'run', mountPath: paths.socket },
+    { name: 'tmp', mountPath: '/tmp' },
+  ];
+  // pg_isready only asks whether the server accepts connections (no login), over the pod's socket.
+  const isReady = ['pg_isready', '-h', paths.socket, '-p', String(POSTGRES_PORT), '-U', POSTGRES_USER];
   return [
     {
       apiVersion: 'v1',
@@ -27,6 +46,12 @@ export function builtinPostgres(lp: LikePipeline, password: string): KubeObject[
       type: 'Opaque',
       // `data`, not `stringData`: stringData is never stored, so re-applying it would never look settled.
       data: { username: b64(POSTGRES_USER), password: b64(password), url: b64(url) },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: objectMeta(lp, n.postgresConfig, 'postgres'),
+      data: config,
     },
     {
       apiVersion: 'v1',
@@ -46,45 +71,60 @@ export function builtinPostgres(lp: LikePipeline, password: string): KubeObject[
         replicas: 1,
         selector: { matchLabels: selectorLabels(lp, 'postgres') },
         template: {
-          metadata: { labels: labels(lp, 'postgres') },
+          metadata: {
+            labels: labels(lp, 'postgres'),
+            // A config change must restart the server (init.sh copies it in); the ConfigMap alone would not.
+            annotations: { 'likepipe.io/config-hash': hash(JSON.stringify(config)) },
+          },
           spec: {
-            ...dataStorePodSpec(lp, POSTGRES_UID),
+            ...dataStorePodSpec(lp, DATA_STORE_UID.postgres),
+            initContainers: [
+              {
+                name: 'init',
+                image: p.image,
+                command: ['sh', `${paths.config}/init.sh`],
+                resources,
+                securityContext,
+                volumeMounts: [
+                  ...mounts,
+                  { name: 'config', mountPath: paths.config, readOnly: true },
+                  { name: 'secret', mountPath: paths.secret, readOnly: true },
+                ],
+              },
+            ],
             containers: [
               {
                 name: 'postgres',
                 image: p.image,
-                env: [
-                  { name: 'POSTGRES_USER', value: POSTGRES_USER },
-                  { name: 'POSTGRES_DB', value: p.database },
-                  { name: 'PGDATA', value: '/var/lib/postgresql/data/pgdata' },
-                  {
-                    name: 'POSTGRES_PASSWORD',
-                    valueFrom: { secretKeyRef: { name: n.postgresSecret, key: 'password' } },
-                  },
-                ],
+                command: ['postgres', '-D', paths.data],
                 ports: [{ name: 'postgres', containerPort: POSTGRES_PORT, protocol: 'TCP' }],
-                readinessProbe: {
-                  exec: { command: ['pg_isready', '-U', POSTGRES_USER, '-d', p.database] },
-                  periodSeconds: 5,
-                },
+                readinessProbe: { exec: { command: [...isReady, '-d', p.database] }, periodSeconds: 5 },
                 livenessProbe: {
-                  exec: { command: ['pg_isready', '-U', POSTGRES_USER] },
+                  exec: { command: isReady },
                   initialDelaySeconds: 30,
                   periodSeconds: 10,
                   failureThreshold: 6,
                 },
-                resources: resourcesOr(p.resources, {
-                  requests: { cpu: '250m', memory: '512Mi' },
-                  limits: { memory: '1Gi' },
-                }),
-                securityContext: containerSecurityContext(lp, false),
-                volumeMounts: [
-                  { name: 'data', mountPath: '/var/lib/postgresql/data' },
-                  { name: 'run', mountPath: '/var/run/postgresql' },
-                ],
+                // Kubernetes stops with SIGTERM, which is Postgres' smart shutdown: it would wait for the
+                // pipeline's pooled connections until the grace period ends and SIGKILL forces crash recovery.
+                lifecycle: {
+                  preStop: { exec: { command: ['pg_ctl', 'stop', '-D', paths.data, '-m', 'fast', '-w', '-t', '25'] } },
+                },
+                resources,
+                securityContext,
+                volumeMounts: mounts,
               },
             ],
-            volumes: [{ name: 'run', emptyDir: {} }],
+            volumes: [
+              { name: 'config', configMap: { name: n.postgresConfig } },
+              // Only the password: the pod never sees the Secret's url key.
+              {
+                name: 'secret',
+                secret: { secretName: n.postgresSecret, items: [{ key: 'password', path: 'password' }] },
+              },
+              { name: 'run', emptyDir: {} },
+              { name: 'tmp', emptyDir: {} },
+            ],
           },
         },
         volumeClaimTemplates: [pvc('data', p.storage)],

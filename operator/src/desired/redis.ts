@@ -4,6 +4,7 @@ import type { Deployment, KubeObject, PodDisruptionBudget } from '../kube/object
 import { podHosts, REDIS_PORT, redisNodeCount } from './connections.js';
 import { labels, names, objectMeta, selectorLabels, type Component } from './meta.js';
 import { metricsEnv, roleEnv } from './env.js';
+import { DATA_STORE_UID } from './images.js';
 import {
   containerSecurityContext,
   dataStorePodSpec,
@@ -13,8 +14,6 @@ import {
   resourcesOr,
   roleContainer,
 } from './pod.js';
-
-const REDIS_UID = 999; // the official image's redis user
 
 /** redis.conf of every node. Hostnames, not IPs, are announced: pods keep their DNS name across restarts. */
 export function redisConf(lp: LikePipeline): string {
@@ -79,11 +78,12 @@ export function builtinRedis(lp: LikePipeline): KubeObject[] {
             annotations: { 'likepipe.io/config-hash': hash(redisConf(lp)) },
           },
           spec: {
-            ...dataStorePodSpec(lp, REDIS_UID),
+            ...dataStorePodSpec(lp, DATA_STORE_UID.redis),
             containers: [
               {
                 name: 'redis',
                 image: r.image,
+                // redis-server and redis-cli by name: Debian's (likepipe/redis) and the official image's alike.
                 command: ['redis-server'],
                 args: ['/etc/redis/redis.conf', '--cluster-announce-hostname', `$(POD_NAME).${n.redis}.${ns}.svc`],
                 env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
@@ -102,7 +102,8 @@ export function builtinRedis(lp: LikePipeline): KubeObject[] {
                   requests: { cpu: '100m', memory: '256Mi' },
                   limits: { memory: '512Mi' },
                 }),
-                securityContext: containerSecurityContext(lp, false),
+                // Redis writes only its dir (AOF, nodes.conf), so the root filesystem can be read-only.
+                securityContext: containerSecurityContext(lp, true),
                 volumeMounts: [
                   { name: 'data', mountPath: '/data' },
                   { name: 'config', mountPath: '/etc/redis', readOnly: true },
