@@ -14,7 +14,10 @@ import { Redis } from 'ioredis';
  * nodes.conf and forgets its old id.
  */
 const REDIS_SERVER = process.env.LIKEPIPE_REDIS_SERVER ?? '/usr/bin/redis-server';
-const PORTS = [7401, 7402, 7403, 7404, 7405, 7406];
+// Beside the test stack's own Redis ports (7001-7006 + offset), inside its offset block, so stacks run side
+// by side at other offsets (scripts/lib/private-stack.sh) never meet this test's servers.
+const OFFSET = Number(process.env.LIKEPIPE_TEST_OFFSET ?? 100);
+const PORTS = [7011, 7012, 7013, 7014, 7015, 7016].map((p) => p + OFFSET);
 const NODES = PORTS.map((p) => `127.0.0.1:${p}`);
 const DIR_PREFIX = 'likepipe-keeper-test-';
 
