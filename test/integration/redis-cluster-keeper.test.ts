@@ -165,7 +165,7 @@ describe('redis-cluster-keeper', () => {
   });
 
   it('brings back a replica that lost nodes.conf as a replica again, then forgets its old id', async () => {
-    const port = 7406;
+    const port = PORTS[5]!;
     const before = await view(port);
     const oldId = before.myId;
     const self = before.nodes.find((e) => e.myself)!;
