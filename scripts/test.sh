@@ -4,11 +4,13 @@
 # Extra arguments go to jest, e.g. `npm test -- -t idempotency`.
 #   LIKEPIPE_TEST_OFFSET=300  shift every port by 300 instead of 100 (a second checkout testing side by side)
 #   LIKEPIPE_TEST_K8S=false   no control plane (quicker loops on suites that do not need it; k8s suites fail)
+#   LIKEPIPE_TEST_IMAGES=false  no `npm run images` beside the stack (the images suite then builds them itself)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/lib/private-stack.sh"
 OFFSET=${LIKEPIPE_TEST_OFFSET:-100}
 WITH_K8S=${LIKEPIPE_TEST_K8S:-true}
+WITH_IMAGES=${LIKEPIPE_TEST_IMAGES:-true}
 export LIKEPIPE_TEST_OFFSET=$OFFSET
 private_stack test "$OFFSET"
 # Faster loops than production so failure-and-repair tests finish in seconds; same code paths.
@@ -47,6 +49,12 @@ if [ "$WITH_K8S" != false ]; then
   bash "$K8S" install >"$LIKEPIPE_STATE/k8s-install.log" 2>&1 &
   k8s_install=$!
 fi
+# The pipeline and operator images (scripts/images.sh: minutes on a cold machine, then cached by their inputs)
+# build at the same time; the images suite reads and runs the archives.
+if [ "$WITH_IMAGES" != false ]; then
+  bash "$ROOT/scripts/images.sh" >"$LIKEPIPE_STATE/images.log" 2>&1 &
+  images_build=$!
+fi
 bash "$ROOT/scripts/up.sh"
 if [ "$WITH_K8S" != false ]; then
   if ! wait "$k8s_install"; then
@@ -57,6 +65,17 @@ if [ "$WITH_K8S" != false ]; then
   bash "$K8S" start
   eval "$(bash "$K8S" env)"
   export KUBECONFIG
+fi
+if [ "$WITH_IMAGES" != false ]; then
+  if ! wait "$images_build"; then
+    tail -n 40 "$LIKEPIPE_STATE/images.log" >&2
+    echo "building the images failed (log: $LIKEPIPE_STATE/images.log)" >&2
+    exit 1
+  fi
+  # LIKEPIPE_IMAGE_PIPELINE, LIKEPIPE_IMAGE_PIPELINE_ARCHIVE, LIKEPIPE_IMAGE_OPERATOR, ..._ARCHIVE
+  set -a
+  source "$LIKEPIPE_STATE/images.env"
+  set +a
 fi
 # A second, separate API process, on the port after the first: cross-replica idempotency and rate-limit tests
 # target it.
