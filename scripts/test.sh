@@ -74,6 +74,7 @@ if [ "$WITH_IMAGES" != false ]; then
   fi
   # LIKEPIPE_IMAGE_PIPELINE, LIKEPIPE_IMAGE_PIPELINE_ARCHIVE, LIKEPIPE_IMAGE_OPERATOR, ..._ARCHIVE
   set -a
+  # shellcheck source=/dev/null  # written by scripts/images.sh
   source "$LIKEPIPE_STATE/images.env"
   set +a
 fi
