@@ -107,7 +107,7 @@ describe('run with runc', () => {
     const { rootfs, config } = await image('pipeline');
     const r = await runImage(rootfs, config, { args: ['migrate'] });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^likepipe migrate: .*DATABASE_URL/);
+    expect(r.stderr).toMatch(/^likepipe migrate: invalid configuration:\n\s+DATABASE_URL is not set/);
   });
 
   test('the pipeline image runs as UID 10001 (user likepipe) on a read-only root it cannot write', async () => {
