@@ -26,7 +26,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # The pinned Node and npm, their integrities and fetch_tarball (sourcing node.sh defines, does not run).
 source "$LIKEPIPE_ROOT/scripts/stack/node.sh"
 source "$LIKEPIPE_ROOT/scripts/lib/use-node.sh"
-cd "$LIKEPIPE_ROOT"
+cd "$LIKEPIPE_ROOT" || exit 1
 
 IMAGES_DIR="$LIKEPIPE_CACHE/images"
 IMAGES_ENV="$LIKEPIPE_STATE/images.env"
@@ -195,6 +195,7 @@ ensure_base() {
 # (tracked, and untracked but not ignored), less what .dockerignore excludes, matched as Docker matches it (the
 # last pattern matching the path or one of its parent directories decides; ! re-includes).
 context_files() {
+  # shellcheck disable=SC2016  # JavaScript, not shell
   git ls-files -z --cached --others --exclude-standard | node --input-type=module -e '
     import { readFileSync } from "node:fs";
     import { posix } from "node:path";
@@ -320,8 +321,9 @@ images_main() {
       log "$ref: building ${DOCKERFILE[$name]} (inputs $hash)"
       build_image "$name" "$hash" "$archive"
       log "$ref: built in $((SECONDS - t))s, $(du -m "$archive" | cut -f1) MB: $archive"
-      # Older archives of this image are superseded.
-      find "$IMAGES_DIR" -maxdepth 1 -name "$name-*.tar" ! -name "$name-$hash.tar" -delete
+      # The three newest archives of each image stay (another checkout may be using an older one); older go.
+      find "$IMAGES_DIR" -maxdepth 1 -name "$name-*.tar" -printf '%T@ %p\n' | sort -rn | tail -n +4 | cut -d' ' -f2- \
+        | while IFS= read -r old; do rm -f "$old"; done
     fi
     lines+=("$ref $archive")
     var="LIKEPIPE_IMAGE_${name^^}"
