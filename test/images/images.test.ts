@@ -4,7 +4,7 @@
 // this builds them (minutes the first time).
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -121,6 +121,17 @@ describe('run with runc', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toMatch(/^10001 10001 likepipe v24\.\d+\.\d+ E(ROFS|ACCES)$/);
   });
+
+  test.each(['pipeline', 'operator'] as const)(
+    "the %s image holds nothing of the build machine's npm settings or caches",
+    async (name) => {
+      const { rootfs } = await image(name);
+      // npm's global config directory, mounted during the build's RUN steps, is as empty as in the base.
+      expect(await readdir(join(rootfs, 'usr/local/etc'))).toEqual([]);
+      expect(existsSync(join(rootfs, 'root/.npm'))).toBe(false);
+      expect(existsSync(join(rootfs, 'root/.npmrc'))).toBe(false);
+    },
+  );
 
   test('the operator image without a kubeconfig exits 1 with its config error', async () => {
     const { rootfs, config } = await image('operator');
