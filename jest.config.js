@@ -1,7 +1,7 @@
 // Projects: `unit` (pure logic, no servers), `integration` (the real local stack that scripts/test.sh brings
-// up), `browser` (the demo page in headless Chromium against that stack), `k8s` (the operator on a real
-// control plane) and `realnode` (real containers on a kubelet node joined to that control plane). Tests are
-// TypeScript run through @swc/jest as ESM; `tsc -b` type-checks them.
+// up), `browser` (the demo page in headless Chromium against that stack), `images` (the container images),
+// `k8s` (the operator on a real control plane) and `realnode` (real containers on a kubelet node joined to that
+// control plane). Tests are TypeScript run through @swc/jest as ESM; `tsc -b` type-checks them.
 const swc = [
   '@swc/jest',
   {
@@ -39,6 +39,12 @@ export default {
       // The demo page and the client SDK in Debian's Chromium (playwright-core), against the real like-API.
       displayName: 'browser',
       testMatch: ['<rootDir>/test/browser/**/*.test.ts'],
+    },
+    {
+      ...common,
+      // The images scripts/images.sh builds (buildah or docker), read as docker-archives and run with runc.
+      displayName: 'images',
+      testMatch: ['<rootDir>/test/images/**/*.test.ts'],
     },
     {
       ...common,

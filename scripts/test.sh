@@ -7,6 +7,7 @@
 #                             realnode projects are left out)
 #   LIKEPIPE_TEST_REALNODE=false  no real kubelet node beside kwok's (scripts/k8s/node.sh; the realnode
 #                             project is left out). Needs root; off by itself when LIKEPIPE_TEST_K8S=false.
+#   LIKEPIPE_TEST_IMAGES=false  no `npm run images` beside the stack (the images suite then builds them itself)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/lib/private-stack.sh"
@@ -14,6 +15,7 @@ OFFSET=${LIKEPIPE_TEST_OFFSET:-100}
 WITH_K8S=${LIKEPIPE_TEST_K8S:-true}
 WITH_NODE=${LIKEPIPE_TEST_REALNODE:-true}
 [ "$WITH_K8S" != false ] || WITH_NODE=false
+WITH_IMAGES=${LIKEPIPE_TEST_IMAGES:-true}
 export LIKEPIPE_TEST_OFFSET=$OFFSET
 private_stack test "$OFFSET"
 # Faster loops than production so failure-and-repair tests finish in seconds; same code paths.
@@ -70,6 +72,12 @@ wait_build() {
   echo "building $3 failed (log: $2)" >&2
   exit 1
 }
+# The pipeline and operator images (scripts/images.sh: minutes on a cold machine, then cached by their inputs)
+# build at the same time; the images suite reads and runs the archives.
+if [ "$WITH_IMAGES" != false ]; then
+  bash "$ROOT/scripts/images.sh" >"$LIKEPIPE_STATE/images.log" 2>&1 &
+  images_build=$!
+fi
 bash "$ROOT/scripts/up.sh"
 if [ "$WITH_K8S" != false ]; then
   wait_build "$k8s_install" "$LIKEPIPE_STATE/k8s-install.log" "the Kubernetes control plane"
@@ -81,6 +89,14 @@ if [ "$WITH_NODE" != false ]; then
   wait_build "$node_install" "$LIKEPIPE_STATE/node-install.log" "the real node"
   bash "$NODE" start
   eval "$(bash "$NODE" env)"
+fi
+if [ "$WITH_IMAGES" != false ]; then
+  wait_build "$images_build" "$LIKEPIPE_STATE/images.log" "the images"
+  # LIKEPIPE_IMAGE_PIPELINE, LIKEPIPE_IMAGE_PIPELINE_ARCHIVE, LIKEPIPE_IMAGE_OPERATOR, ..._ARCHIVE
+  set -a
+  # shellcheck source=/dev/null  # written by scripts/images.sh
+  source "$LIKEPIPE_STATE/images.env"
+  set +a
 fi
 # A second, separate API process, on the port after the first: cross-replica idempotency and rate-limit tests
 # target it.

@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ConfigError, createLogger, LikePipeError } from '@likepipe/contract';
 import { loadConfig } from './config.js';
@@ -20,9 +23,11 @@ async function main(): Promise<void> {
     fields: { component: 'likepipe-operator', id: config.LIKEPIPE_OPERATOR_ID },
   });
   const kc = new KubeConfig();
-  // In a pod: its ServiceAccount. Elsewhere: KUBECONFIG or ~/.kube/config, as kubectl would.
+  // In a pod: its ServiceAccount. Elsewhere: KUBECONFIG or ~/.kube/config, as kubectl would. With neither,
+  // nothing is loaded: client-node's own last resort, http://localhost:8080 without credentials, is never meant
+  // (in the image that is the operator's own metrics port), so the check below says what is missing instead.
   if (process.env.KUBERNETES_SERVICE_HOST && !process.env.KUBECONFIG) kc.loadFromCluster();
-  else kc.loadFromDefault();
+  else if (process.env.KUBECONFIG || existsSync(join(homedir(), '.kube', 'config'))) kc.loadFromDefault();
   const apiServer = kc.getCurrentCluster()?.server;
   if (!apiServer || !/^https?:\/\/./.test(apiServer)) {
     throw new ConfigError('no Kubernetes API to talk to: set KUBECONFIG, or run in a pod with a ServiceAccount');

