@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ROLES } from '@likepipe/contract';
 import { specSchema } from '@likepipe/operator/api/crd.js';
-import { readArchive, runImage, unpackRootfs, type ImageConfig } from '../support/images.js';
+import { checkedArchive, readArchive, runImage, unpackRootfs, type ImageConfig } from '../support/images.js';
 
 const exec = promisify(execFile);
 const root = new URL('../../', import.meta.url).pathname;
@@ -62,16 +62,7 @@ test('the references are the ones the CRD (spec.image default) and the chart (im
 describe.each(['pipeline', 'operator'] as const)('the %s archive', (name) => {
   test('is a docker-archive: manifest.json with the one repo tag, the image config, every layer', async () => {
     const { ref, archive } = images[name];
-    expect(archive).toMatch(new RegExp(`/images/${name}-[0-9a-f]{16}\\.tar$`));
-    expect(existsSync(archive)).toBe(true);
-    const { manifest, config } = await readArchive(archive);
-    // buildah writes the fully qualified name, `docker save` the familiar one; both load as the same image.
-    expect(manifest.RepoTags).toHaveLength(1);
-    expect([ref, `docker.io/${ref}`]).toContain(manifest.RepoTags[0]);
-    expect(manifest.Layers.length).toBe(config.rootfs.diff_ids.length);
-    const { stdout } = await exec('tar', ['-tf', archive], { maxBuffer: 16 * 1024 * 1024 });
-    const members = new Set(stdout.trim().split('\n'));
-    expect(manifest.Layers.filter((l) => !members.has(l))).toEqual([]);
+    const { config } = await checkedArchive(name, ref, archive);
     // What the Dockerfile says.
     expect(config.config.User).toBe('10001:10001');
     expect(config.config.WorkingDir).toBe('/app');
@@ -146,12 +137,18 @@ describe('run with runc', () => {
 describe('cached by content', () => {
   test('a second run with nothing changed is a cache hit: the same archives, nothing built', async () => {
     const r = await imagesScript([]);
-    expect(r.lines).toEqual([
+    expect(r.lines.slice(0, 2)).toEqual([
       `${images.pipeline.ref} ${images.pipeline.archive}`,
       `${images.operator.ref} ${images.operator.archive}`,
     ]);
+    // Then the data stores' images (test/images/datastores.test.ts).
+    expect(r.lines.slice(2).map((l) => l.split(' ')[0])).toEqual([
+      `likepipe/redis:${chartVersion}`,
+      `likepipe/kafka:${chartVersion}`,
+      `likepipe/postgres:${chartVersion}`,
+    ]);
     expect(r.stderr).not.toMatch(/building/);
-    expect(r.stderr.match(/: cached \(/g)).toHaveLength(2);
+    expect(r.stderr.match(/: cached \(/g)).toHaveLength(5);
     expect(r.seconds).toBeLessThan(30);
   });
 
@@ -164,10 +161,12 @@ describe('cached by content', () => {
       const hashes = async () =>
         Object.fromEntries((await imagesScript(['hash'], clone, env)).lines.map((l) => l.split(' ')));
       const before = await hashes();
-      expect(Object.keys(before)).toEqual(['pipeline', 'operator']);
+      expect(Object.keys(before)).toEqual(['pipeline', 'operator', 'redis', 'kafka', 'postgres']);
       await appendFile(join(clone, 'apps/pipeline/src/main.ts'), '// changed\n');
       const changed = await hashes();
       expect(changed.pipeline).not.toBe(before.pipeline);
+      // Every image's context is the repository root, so any context file is an input of each.
+      expect(changed.redis).not.toBe(before.redis);
       await writeFile(join(clone, 'apps/pipeline/debug.log'), 'excluded by **/*.log\n');
       expect(await hashes()).toEqual(changed);
     } finally {

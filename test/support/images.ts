@@ -2,6 +2,7 @@
 // manifest.json names the image config and the layers; the layers, applied in order (whiteouts honoured), make
 // the root filesystem; runc runs the config's entrypoint there as the config's user.
 import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +42,28 @@ export async function readArchive(archive: string): Promise<{ manifest: ArchiveM
   return { manifest, config };
 }
 
+/**
+ * The archive `npm run images` wrote for image NAME, checked as a docker-archive (named NAME-<hash>.tar, its
+ * manifest.json with the one repo tag REF, every layer its config lists present), and what it holds.
+ */
+export async function checkedArchive(
+  name: string,
+  ref: string,
+  archive: string,
+): Promise<{ manifest: ArchiveManifest; config: ImageConfig }> {
+  expect(archive).toMatch(new RegExp(`/images/${name}-[0-9a-f]{16}\\.tar$`));
+  expect(existsSync(archive)).toBe(true);
+  const { manifest, config } = await readArchive(archive);
+  // buildah writes the fully qualified name, `docker save` the familiar one; both load as the same image.
+  expect(manifest.RepoTags).toHaveLength(1);
+  expect([ref, `docker.io/${ref}`]).toContain(manifest.RepoTags[0]);
+  expect(manifest.Layers.length).toBe(config.rootfs.diff_ids.length);
+  const { stdout } = await exec('tar', ['-tf', archive], { maxBuffer: 16 * 1024 * 1024 });
+  const members = new Set(stdout.trim().split('\n'));
+  expect(manifest.Layers.filter((l) => !members.has(l))).toEqual([]);
+  return { manifest, config };
+}
+
 /** The image's root filesystem under DIR/rootfs: each layer extracted in order, whiteouts applied. */
 export async function unpackRootfs(archive: string, dir: string): Promise<string> {
   const { manifest } = await readArchive(archive);
@@ -73,15 +96,27 @@ export interface RunResult {
   stderr: string;
 }
 
+/** A volume of the container: a host directory bound (read-only unless `writable`), or an empty tmpfs. */
+export type Volume =
+  | { destination: string; bind: string; writable?: boolean }
+  | { destination: string; tmpfs: { uid: number; gid: number; mode: string } };
+
 /**
  * Runs the image unpacked at `rootfs` with runc as its config says (entrypoint + `args`, or `command` in place of
  * the entrypoint, like `docker run --entrypoint`), its Env plus `env`, its WorkingDir and User, the root
- * filesystem read-only (as the chart and the operator run it) and no network but loopback.
+ * filesystem read-only (as the chart and the operator run it) with `volumes` mounted over it (as a pod's volumes
+ * are) and no network but loopback.
  */
 export async function runImage(
   rootfs: string,
   image: ImageConfig,
-  opts: { args?: string[]; command?: string[]; env?: Record<string, string>; timeoutMs?: number } = {},
+  opts: {
+    args?: string[];
+    command?: string[];
+    env?: Record<string, string>;
+    volumes?: Volume[];
+    timeoutMs?: number;
+  } = {},
 ): Promise<RunResult> {
   const c = image.config;
   const [uid, gid] = (c.User ?? '0:0').split(':').map((n) => Number(n));
@@ -95,6 +130,7 @@ export async function runImage(
       process: Record<string, unknown>;
       root: Record<string, unknown>;
       hostname?: string;
+      mounts: Record<string, unknown>[];
     };
     spec.process = {
       ...spec.process,
@@ -106,6 +142,22 @@ export async function runImage(
     };
     spec.root = { path: rootfs, readonly: true };
     spec.hostname = 'likepipe-image-test';
+    for (const v of opts.volumes ?? []) {
+      if ('bind' in v)
+        spec.mounts.push({
+          destination: v.destination,
+          type: 'bind',
+          source: v.bind,
+          options: ['rbind', v.writable ? 'rw' : 'ro'],
+        });
+      else
+        spec.mounts.push({
+          destination: v.destination,
+          type: 'tmpfs',
+          source: 'tmpfs',
+          options: ['nosuid', 'nodev', `mode=${v.tmpfs.mode}`, `uid=${v.tmpfs.uid}`, `gid=${v.tmpfs.gid}`],
+        });
+    }
     await writeFile(join(bundle, 'config.json'), JSON.stringify(spec));
     const id = `likepipe-image-test-${process.pid}-${Date.now()}`;
     return await new Promise<RunResult>((resolve, reject) => {
