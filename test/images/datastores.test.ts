@@ -3,15 +3,16 @@
 // the operator's commands call — run under runc as a pod would (read-only root, that UID, volumes for data).
 import { execFile } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { V1PodSpec } from '@kubernetes/client-node';
-import { REDIS_PORT } from '@likepipe/operator/desired/connections.js';
+import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
+import { POSTGRES_PORT, REDIS_PORT } from '@likepipe/operator/desired/connections.js';
 import { DATA_STORE_UID } from '@likepipe/operator/desired/images.js';
 import { desiredState } from '@likepipe/operator/desired/index.js';
 import { names } from '@likepipe/operator/desired/meta.js';
+import { POSTGRES_PATHS, POSTGRES_USER } from '@likepipe/operator/desired/postgres-config.js';
 import { checkedArchive, readArchive, runImage, unpackRootfs, type ImageConfig } from '../support/images.js';
 import { examplePipeline, observedEverything } from '../support/likepipeline.js';
 
@@ -57,6 +58,20 @@ describe.each(STORES)('the %s archive', (store) => {
   });
 });
 
+// What the operator renders for the example pipeline: the data stores' ConfigMaps, Secret and pod specs.
+const lp = examplePipeline('small.yaml');
+const n = names(lp);
+const objects = desiredState(lp, { ...observedEverything(lp), postgresPassword: 'pw-from-the-Secret' }).objects;
+const find = (kind: string, name: string) => {
+  const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
+  if (!o) throw new Error(`the operator rendered no ${kind} ${name}`);
+  return o as unknown as { data: Record<string, string>; spec: { template: { spec: V1PodSpec } } };
+};
+const configMap = (name: string) => find('ConfigMap', name).data;
+const podSpec = (sts: string) => find('StatefulSet', sts).spec.template.spec;
+/** A command line for `sh -c`, each word single-quoted. */
+const shell = (argv: string[]) => argv.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+
 describe('run with runc', () => {
   let dir: string;
   const unpacked: Partial<Record<Store, { rootfs: string; config: ImageConfig }>> = {};
@@ -72,8 +87,16 @@ describe('run with runc', () => {
     destination,
     tmpfs: { uid: DATA_STORE_UID[store], gid: DATA_STORE_UID[store], mode },
   });
+  /** A directory of files (a ConfigMap or Secret volume), readable by every UID. */
+  const files = (name: string, data: Record<string, string>) => {
+    const d = join(dir, name);
+    mkdirSync(d, { recursive: true, mode: 0o755 });
+    for (const [key, text] of Object.entries(data)) writeFileSync(join(d, key), text, { mode: 0o644 });
+    return d;
+  };
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'likepipe-datastore-images-'));
+    await chmod(dir, 0o755);
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -91,19 +114,8 @@ describe('run with runc', () => {
 
   test("redis: the operator's redis.conf and command start a cluster-enabled node that answers PING", async () => {
     const { rootfs, config } = await image('redis');
-    const lp = examplePipeline('small.yaml');
-    const n = names(lp);
-    const objects = desiredState(lp, { ...observedEverything(lp), postgresPassword: 'pw' }).objects;
-    const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === n.redisConfig) as unknown as {
-      data: Record<string, string>;
-    };
-    const sts = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === n.redis) as unknown as {
-      spec: { template: { spec: V1PodSpec } };
-    };
-    const container = sts.spec.template.spec.containers[0]!;
-    const conf = join(dir, 'redis-config');
-    mkdirSync(conf, { recursive: true });
-    for (const [key, text] of Object.entries(cm.data)) writeFileSync(join(conf, key), text);
+    const container = podSpec(n.redis).containers[0]!;
+    const conf = files('redis-config', configMap(n.redisConfig));
     // The kubelet expands $(POD_NAME) from the pod's environment (the downward API).
     const pod = `${n.redis}-0`;
     const command = [...(container.command ?? []), ...(container.args ?? [])].map((a) =>
@@ -157,5 +169,36 @@ describe('run with runc', () => {
     });
     expect(init.stdout).toMatch(/Success/);
     expect(init.code).toBe(0);
+  }, 180_000);
+  test("postgres: the operator's init script and command, in the image, serve the pipeline's role", async () => {
+    const { rootfs, config } = await image('postgres');
+    const spec = podSpec(n.postgres);
+    const [init, server] = [spec.initContainers![0]!, spec.containers[0]!];
+    const secret = find('Secret', n.postgresSecret).data;
+    const password = Buffer.from(secret.password!, 'base64').toString('utf8');
+    const argv = (c: V1Container) => shell([...(c.command ?? []), ...(c.args ?? [])]);
+    const script = `set -e
+      ${argv(init)}
+      ${argv(server)} & pid=$!
+      i=0; until ${shell(server.readinessProbe!.exec!.command!)} >/dev/null 2>&1; do
+        i=$((i+1)); [ $i -lt 150 ] || exit 9; sleep 0.2; done
+      PGPASSWORD="$(cat ${POSTGRES_PATHS.secret}/password)" psql -h 127.0.0.1 -p ${POSTGRES_PORT} -U ${POSTGRES_USER} \\
+        -d ${lp.spec.postgres.database} -tA -c 'SELECT current_user, current_database()'
+      kill -INT $pid; wait $pid; echo "stopped $?"`;
+    const r = await runImage(rootfs, config, {
+      command: ['sh', '-c', script],
+      volumes: [
+        { destination: POSTGRES_PATHS.config, bind: files('postgres-config', configMap(n.postgresConfig)) },
+        { destination: POSTGRES_PATHS.secret, bind: files('postgres-secret', { password }) },
+        data('postgres', POSTGRES_PATHS.volume),
+        data('postgres', POSTGRES_PATHS.socket, '2775'),
+        data('postgres', '/tmp', '1777'),
+      ],
+      timeoutMs: 120_000,
+    });
+    expect({ code: r.code, lines: r.stdout.trim().split('\n').slice(-2) }).toEqual({
+      code: 0,
+      lines: [`${POSTGRES_USER}|${lp.spec.postgres.database}`, 'stopped 0'],
+    });
   }, 180_000);
 });
