@@ -11,6 +11,7 @@ import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
 import { POSTGRES_PORT, REDIS_PORT } from '@likepipe/operator/desired/connections.js';
 import { DATA_STORE_UID } from '@likepipe/operator/desired/images.js';
 import { desiredState } from '@likepipe/operator/desired/index.js';
+import { KAFKA_PATHS, kafkaClusterId } from '@likepipe/operator/desired/kafka-config.js';
 import { names } from '@likepipe/operator/desired/meta.js';
 import { POSTGRES_PATHS, POSTGRES_USER } from '@likepipe/operator/desired/postgres-config.js';
 import { checkedArchive, readArchive, runImage, unpackRootfs, type ImageConfig } from '../support/images.js';
@@ -154,6 +155,38 @@ describe('run with runc', () => {
     // Maven's home of the build (mounted over /root in the jars stage) left nothing in the image.
     expect(readdirSync(join(rootfs, 'root')).filter((f) => f !== '.bashrc' && f !== '.profile')).toEqual([]);
   }, 180_000);
+
+  test("kafka: the operator's start script, in the image, formats the storage and starts the broker", async () => {
+    const { rootfs, config } = await image('kafka');
+    const container = podSpec(n.kafka).containers[0]!;
+    const pod = `${n.kafka}-0`;
+    // The pod's DNS name, which the rendered listeners use: here the container's own loopback.
+    const hosts = files('kafka-hosts', {
+      hosts: `127.0.0.1 localhost ${pod}.${n.kafka}.${lp.metadata.namespace}.svc\n`,
+    });
+    const script = `${shell([...(container.command ?? []), ...(container.args ?? [])])} >/tmp/broker.log 2>&1 & pid=$!
+      i=0; until grep -q 'Kafka Server started' /tmp/broker.log; do
+        kill -0 $pid 2>/dev/null || { cat /tmp/broker.log; exit 8; }
+        i=$((i+1)); [ $i -lt 600 ] || { cat /tmp/broker.log; exit 9; }; sleep 0.25; done
+      grep -o 'Kafka Server started' /tmp/broker.log
+      cat ${KAFKA_PATHS.data}/logs/meta.properties
+      kill $pid; wait $pid || true`;
+    const r = await runImage(rootfs, config, {
+      command: ['sh', '-c', script],
+      env: { POD_NAME: pod },
+      volumes: [
+        { destination: KAFKA_PATHS.config, bind: files('kafka-config', configMap(n.kafkaConfig)) },
+        { destination: '/etc/hosts', bind: join(hosts, 'hosts') },
+        data('kafka', KAFKA_PATHS.data, '0750'),
+        data('kafka', KAFKA_PATHS.rendered),
+        data('kafka', '/tmp', '1777'),
+      ],
+      timeoutMs: 170_000,
+    });
+    expect(r.stdout).toContain('Kafka Server started');
+    expect(r.stdout).toContain(`cluster.id=${kafkaClusterId(lp.metadata.uid)}`);
+    expect(r.code).toBe(0);
+  }, 200_000);
 
   test('postgres: postgres, initdb and pg_isready on PATH; initdb makes a cluster as UID 999', async () => {
     const { rootfs, config } = await image('postgres');
