@@ -4,6 +4,7 @@ import type { Logger } from '../observability/logger.js';
 import { analyticsBatchDuration, analyticsBatches, analyticsEvents } from '../observability/metrics.js';
 import { PgStatsStore } from '../postgres/stats-store.js';
 import { startConsumer } from '../runtime/consumer-runtime.js';
+import { countedApply } from '../runtime/counted-apply.js';
 import { RoleProcess } from '../runtime/role-process.js';
 
 /**
@@ -20,20 +21,10 @@ export async function runAnalytics(config: AnalyticsConfig, log: Logger): Promis
     kafka: proc.kafka(config.KAFKA_BROKERS),
     config,
     log,
-    apply: async (batches) => {
-      const end = analyticsBatchDuration.startTimer();
-      try {
-        const r = await store.apply(batches);
-        analyticsBatches.inc({ outcome: 'ok' });
-        analyticsEvents.inc({ outcome: 'applied' }, r.applied);
-        if (r.skipped > 0) analyticsEvents.inc({ outcome: 'skipped' }, r.skipped);
-      } catch (err) {
-        analyticsBatches.inc({ outcome: 'error' });
-        throw err;
-      } finally {
-        end();
-      }
-    },
+    apply: (batches) =>
+      countedApply({ batches: analyticsBatches, events: analyticsEvents, duration: analyticsBatchDuration }, () =>
+        store.apply(batches),
+      ),
   });
   proc.onStop(() => consumer.stop());
   return proc.run({ group: consumerGroup('analytics') });

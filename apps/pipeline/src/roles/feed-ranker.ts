@@ -12,6 +12,7 @@ import {
 import { PgFeedStore } from '../postgres/feed-store.js';
 import { RedisFeedSnapshots } from '../redis/feed-snapshots.js';
 import { startConsumer } from '../runtime/consumer-runtime.js';
+import { countedApply } from '../runtime/counted-apply.js';
 import { startPeriodicTask } from '../runtime/periodic-task.js';
 import { RoleProcess } from '../runtime/role-process.js';
 
@@ -39,17 +40,8 @@ export async function runFeedRanker(config: FeedRankerConfig, log: Logger): Prom
     kafka: proc.kafka(config.KAFKA_BROKERS),
     config,
     log,
-    apply: async (batches) => {
-      try {
-        const r = await store.apply(batches, Date.now());
-        feedRankerBatches.inc({ outcome: 'ok' });
-        feedRankerEvents.inc({ outcome: 'applied' }, r.applied);
-        if (r.skipped > 0) feedRankerEvents.inc({ outcome: 'skipped' }, r.skipped);
-      } catch (err) {
-        feedRankerBatches.inc({ outcome: 'error' });
-        throw err;
-      }
-    },
+    apply: (batches) =>
+      countedApply({ batches: feedRankerBatches, events: feedRankerEvents }, () => store.apply(batches, Date.now())),
   });
   proc.onStop(() => consumer.stop());
 

@@ -4,6 +4,7 @@ import type { Logger } from '../observability/logger.js';
 import { notifierBatches, notifierEvents } from '../observability/metrics.js';
 import { PgNotificationStore } from '../postgres/notification-store.js';
 import { startConsumer } from '../runtime/consumer-runtime.js';
+import { countedApply } from '../runtime/counted-apply.js';
 import { RoleProcess } from '../runtime/role-process.js';
 import { NotificationPusher } from './notification-pusher.js';
 
@@ -21,17 +22,10 @@ export async function runNotifier(config: NotifierConfig, log: Logger): Promise<
     kafka: proc.kafka(config.KAFKA_BROKERS),
     config,
     log,
-    apply: async (batches) => {
-      try {
-        const r = await store.apply(batches, config.LIKEPIPE_NOTIFY_WINDOW_MS);
-        notifierBatches.inc({ outcome: 'ok' });
-        notifierEvents.inc({ outcome: 'applied' }, r.applied);
-        if (r.skipped > 0) notifierEvents.inc({ outcome: 'skipped' }, r.skipped);
-      } catch (err) {
-        notifierBatches.inc({ outcome: 'error' });
-        throw err;
-      }
-    },
+    apply: (batches) =>
+      countedApply({ batches: notifierBatches, events: notifierEvents }, () =>
+        store.apply(batches, config.LIKEPIPE_NOTIFY_WINDOW_MS),
+      ),
   });
   proc.onStop(() => consumer.stop());
   if (config.LIKEPIPE_NOTIFY_WEBHOOK_URL) {
