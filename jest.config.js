@@ -12,6 +12,9 @@ const swc = [
 ];
 const common = {
   testEnvironment: 'node',
+  // State of the test stacks: the real node's containerd keeps image layers there, with our own package.json
+  // files in them.
+  modulePathIgnorePatterns: ['<rootDir>/.likepipe/'],
   extensionsToTreatAsEsm: ['.ts'],
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {

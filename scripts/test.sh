@@ -7,7 +7,8 @@
 #                             realnode projects are left out)
 #   LIKEPIPE_TEST_REALNODE=false  no real kubelet node beside kwok's (scripts/k8s/node.sh; the realnode
 #                             project is left out). Needs root; off by itself when LIKEPIPE_TEST_K8S=false.
-#   LIKEPIPE_TEST_IMAGES=false  no `npm run images` beside the stack (the images suite then builds them itself)
+#   LIKEPIPE_TEST_IMAGES=false  no `npm run images` beside the stack (the images suite then builds them itself);
+#                             ignored while the real node runs: its pods run those images
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/lib/private-stack.sh"
@@ -16,6 +17,7 @@ WITH_K8S=${LIKEPIPE_TEST_K8S:-true}
 WITH_NODE=${LIKEPIPE_TEST_REALNODE:-true}
 [ "$WITH_K8S" != false ] || WITH_NODE=false
 WITH_IMAGES=${LIKEPIPE_TEST_IMAGES:-true}
+[ "$WITH_NODE" = false ] || WITH_IMAGES=true
 export LIKEPIPE_TEST_OFFSET=$OFFSET
 private_stack test "$OFFSET"
 # Faster loops than production so failure-and-repair tests finish in seconds; same code paths.
@@ -97,6 +99,11 @@ if [ "$WITH_IMAGES" != false ]; then
   # shellcheck source=/dev/null  # written by scripts/images.sh
   source "$LIKEPIPE_STATE/images.env"
   set +a
+fi
+if [ "$WITH_NODE" != false ]; then
+  # What `kind load image-archive` does for a kind node: the realnode suite's pods run these, never pulled.
+  bash "$NODE" load "$LIKEPIPE_IMAGE_PIPELINE_ARCHIVE" "$LIKEPIPE_IMAGE_OPERATOR_ARCHIVE" \
+    "$LIKEPIPE_IMAGE_REDIS_ARCHIVE" "$LIKEPIPE_IMAGE_KAFKA_ARCHIVE" "$LIKEPIPE_IMAGE_POSTGRES_ARCHIVE"
 fi
 # A second, separate API process, on the port after the first: cross-replica idempotency and rate-limit tests
 # target it.

@@ -326,6 +326,9 @@ component_args() {
         --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key"
         --service-cluster-ip-range="$SERVICE_CIDR"
         --authorization-mode=Node,RBAC --allow-privileged=true
+        # A namespace's annotations may give its pods a node selector and tolerations: the real node's tests
+        # place a whole LikePipeline on that (tainted) node this way, without touching its manifests.
+        --enable-admission-plugins=PodNodeSelector,PodTolerationRestriction
         # The endpoint reconciler would publish 127.0.0.1 as the `kubernetes` Service's endpoint, which
         # Endpoints validation rejects (loopback), and it would log that every 10 s.
         --endpoint-reconciler-type=none

@@ -2,15 +2,17 @@
 # A real kubelet node joined to the test control plane (control-plane.sh), so pods really run on this machine:
 # containerd + runc + a CNI bridge + kubelet + kube-proxy, all inside a network namespace of their own.
 #
-#   node.sh install   build kubelet and kube-proxy (same Kubernetes version and method as the control plane)
+#   node.sh install   build kubelet, kube-proxy (same version and method as the control plane) and CoreDNS,
 #                     and the node's two local images (pause, echo); installs missing Debian packages
 #   node.sh start     idempotent: clean up whatever a crashed run left, start everything, wait for Ready
 #                     (the control plane must be running: control-plane.sh start)
 #   node.sh stop      kill the node's pods and processes, unmount, remove its netns and cgroups, restore sysctls
 #   node.sh status    per-component pid and health, and the Node's Ready condition; exit 1 unless all good
 #   node.sh env       print `export LIKEPIPE_REAL_NODE=...` and friends (use: eval "$(node.sh env)")
+#   node.sh load ARCHIVE...  import docker-archive images (scripts/images.sh writes them) into the node's
+#                     containerd, where its pods find them (no registry here)
 #
-# Binaries: $LIKEPIPE_CACHE/k8s-<version>/bin (beside the control plane's); images:
+# Binaries: $LIKEPIPE_CACHE/k8s-<version>/bin (beside the control plane's, CoreDNS too); images:
 # $LIKEPIPE_CACHE/k8s-<version>/node-images. State: $LIKEPIPE_STATE/k8s/node. See scripts/k8s/README.md.
 # shellcheck source-path=SCRIPTDIR source=control-plane.sh
 source "$(dirname "${BASH_SOURCE[0]}")/control-plane.sh"
@@ -22,6 +24,16 @@ LOG_DIR="$NODE_STATE/logs"
 NODE_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/node" && pwd)"
 NODE_IMAGES="$K8S_HOME/node-images"
 NODE_MARKER="$K8S_HOME/stamps/node-kubernetes-$K8S_VERSION"
+# Cluster DNS, built from the Go module proxy with only the plugins a cluster needs (see build_coredns).
+COREDNS_VERSION="${LIKEPIPE_COREDNS_VERSION:-v1.14.7}"
+COREDNS_MARKER="$K8S_HOME/stamps/coredns-$COREDNS_VERSION"
+COREDNS_USER=system:likepipe:coredns
+# Local PersistentVolumes on the node, for StatefulSets' claims (no provisioner): a StorageClass of this name
+# and this many volumes of this size, directories under $NODE_STATE/volumes. node.sh start tops the pool up
+# and recycles the Released ones (their claims were deleted).
+STORAGE_CLASS="${LIKEPIPE_K8S_REAL_NODE_STORAGE_CLASS:-likepipe-real-node}"
+VOLUMES="${LIKEPIPE_K8S_REAL_NODE_VOLUMES:-12}"
+VOLUME_SIZE="${LIKEPIPE_K8S_REAL_NODE_VOLUME_SIZE:-10Gi}"
 
 # One id per state dir, so two checkouts (or a test stack beside `npm run up`'s) never share a namespace or a
 # cgroup. Interface names live inside the namespace and need no id.
@@ -44,9 +56,10 @@ KERNEL_SYSCTLS=(vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_o
   kernel.keys.root_maxbytes)
 SAVED_SYSCTLS="$NODE_STATE/sysctls.saved"
 # Start order. Every one listens inside the namespace only, so none needs a port on the host: the two socats
-# carry the kubelet's and kube-proxy's API connections from the namespace's 127.0.0.1 over a unix socket to the
-# API server on the host's 127.0.0.1.
-NODE_COMPONENTS=(apiserver-tunnel-host apiserver-tunnel containerd kubelet kube-proxy)
+# carry API connections from inside the namespace (the kubelet's, kube-proxy's and CoreDNS's on its 127.0.0.1,
+# the pods' on the node IP by way of the `kubernetes` Service) over a unix socket to the API server on the
+# host's 127.0.0.1.
+NODE_COMPONENTS=(apiserver-tunnel-host apiserver-tunnel coredns containerd kubelet kube-proxy)
 NODE_PACKAGES=(containerd runc containernetworking-plugins iptables conntrack socat iproute2 util-linux curl gcc
   libc6-dev)
 
@@ -59,7 +72,40 @@ image_archive() { echo "$NODE_IMAGES/$1-$(image_tag "$1").tar"; }
 
 node_is_installed() {
   [[ -f "$NODE_MARKER" && -x "$K8S_BIN/kubelet" && -x "$K8S_BIN/kube-proxy" && -s "$(image_archive pause)" &&
-    -s "$(image_archive echo)" ]]
+    -s "$(image_archive echo)" && -f "$COREDNS_MARKER" && -x "$K8S_BIN/coredns" ]]
+}
+
+# CoreDNS's own main package compiles in every plugin it ships (cloud DNS providers and all, with their SDKs);
+# the documented alternative is a main of your own that imports the plugins you want and sets their order. These
+# are the ones a cluster's DNS uses; without `forward` it answers cluster names only (nothing here resolves
+# further anyway: no network beyond loopback).
+build_coredns() {
+  local dir="$K8S_HOME/src/coredns"
+  new_build_module "$dir"
+  printf '\nrequire github.com/coredns/coredns %s\n' "$COREDNS_VERSION" >>"$dir/go.mod"
+  cat >"$dir/main.go" <<'GO'
+// Written by scripts/k8s/node.sh: CoreDNS with the plugins a cluster DNS needs, in CoreDNS's own order.
+package main
+
+import (
+	"github.com/coredns/coredns/core/dnsserver"
+	"github.com/coredns/coredns/coremain"
+	_ "github.com/coredns/coredns/plugin/cache"
+	_ "github.com/coredns/coredns/plugin/errors"
+	_ "github.com/coredns/coredns/plugin/health"
+	_ "github.com/coredns/coredns/plugin/kubernetes"
+	_ "github.com/coredns/coredns/plugin/loadbalance"
+	_ "github.com/coredns/coredns/plugin/ready"
+)
+
+func init() {
+	dnsserver.Directives = []string{"errors", "health", "ready", "cache", "loadbalance", "kubernetes"}
+}
+
+func main() { coremain.Run() }
+GO
+  (cd "$dir" && go_env go build -trimpath -ldflags "-s -w -X github.com/coredns/coredns/coremain.GitCommit=" \
+    -o "$K8S_BIN/coredns" .)
 }
 
 # build_image NAME: a one-file image from scratch, NAME.c built static as /NAME (the entrypoint), written as a
@@ -102,6 +148,12 @@ node_install() {
     log "building kubelet and kube-proxy $K8S_VERSION from the Go module proxy into $K8S_BIN"
     build_kubernetes kubernetes-node kubelet kube-proxy
     echo "$((SECONDS - t))" >"$NODE_MARKER"
+  fi
+  if [[ ! -f "$COREDNS_MARKER" || ! -x "$K8S_BIN/coredns" ]]; then
+    log "building CoreDNS $COREDNS_VERSION from the Go module proxy into $K8S_BIN"
+    local tc=$SECONDS
+    build_coredns
+    echo "$((SECONDS - tc))" >"$COREDNS_MARKER"
   fi
   build_image pause
   build_image echo
@@ -280,6 +332,7 @@ ensure_node_pki() {
   [[ -s "$PKI/kubelet-$NODE_NAME.crt" ]] ||
     make_cert "$PKI" ca "kubelet-$NODE_NAME" "/O=system:nodes/CN=system:node:$NODE_NAME" "$client"
   [[ -s "$PKI/kube-proxy.crt" ]] || make_cert "$PKI" ca kube-proxy "/CN=system:kube-proxy" "$client"
+  [[ -s "$PKI/coredns.crt" ]] || make_cert "$PKI" ca coredns "/CN=$COREDNS_USER" "$client"
   chmod 600 "$PKI"/*.key
 }
 
@@ -376,6 +429,8 @@ clusterDomain: cluster.local
 registerWithTaints:
 - {key: $NODE_TAINT_KEY, value: "true", effect: NoSchedule}
 maxPods: 30
+# CoreDNS runs in the node's namespace on the node IP (a process of this script, not a pod: no image to pull).
+clusterDNS: [$NODE_IP]
 # The local images cannot be pulled again: never garbage-collect them, never evict for a full-ish disk.
 imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
@@ -395,9 +450,109 @@ healthzBindAddress: 127.0.0.1:10256
 metricsBindAddress: 127.0.0.1:10249
 # Zero: leave the kernel's conntrack table size and timeouts alone (the table size is machine-wide).
 conntrack: {maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s}
+# A pod that reaches another pod of the same bridge through a ClusterIP must get the answer back through the
+# node (where conntrack undoes the DNAT), not straight across the bridge: masquerade all Service traffic, so no
+# bridge-netfilter setting (a machine-wide one on older kernels) has to change.
+iptables: {masqueradeAll: true}
+EOF
+  cat >"$NODE_STATE/Corefile" <<EOF
+# Written by scripts/k8s/node.sh: cluster DNS for the real node's pods (kubelet clusterDNS: $NODE_IP).
+.:53 {
+    errors
+    health 127.0.0.1:18080
+    ready 127.0.0.1:18181
+    kubernetes cluster.local in-addr.arpa ip6.arpa {
+        kubeconfig $NODE_STATE/coredns.kubeconfig likepipe
+        pods insecure
+        ttl 5
+    }
+    cache 5
+    loadbalance
+}
 EOF
   write_kubeconfig "$NODE_STATE/kubelet.kubeconfig" "kubelet-$NODE_NAME"
   write_kubeconfig "$NODE_STATE/kube-proxy.kubeconfig" kube-proxy
+  write_kubeconfig "$NODE_STATE/coredns.kubeconfig" coredns
+}
+
+# What the node's processes and pods need from the API: CoreDNS's read access; the `kubernetes` Service's
+# endpoint, which the API server does not publish here (--endpoint-reconciler-type=none, as it only listens on
+# 127.0.0.1): the node IP, where the in-namespace tunnel carries pods' connections to it; and the local volumes.
+apply_cluster_objects() {
+  kubectl_admin apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: List
+items:
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: ClusterRole
+  metadata: {name: "$COREDNS_USER"}
+  rules:
+  - {apiGroups: [""], resources: [endpoints, services, pods, namespaces], verbs: [list, watch]}
+  - {apiGroups: [discovery.k8s.io], resources: [endpointslices], verbs: [list, watch]}
+- apiVersion: rbac.authorization.k8s.io/v1
+  kind: ClusterRoleBinding
+  metadata: {name: "$COREDNS_USER"}
+  roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "$COREDNS_USER"}
+  subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: "$COREDNS_USER"}]
+- apiVersion: discovery.k8s.io/v1
+  kind: EndpointSlice
+  metadata:
+    name: kubernetes-$NODE_NAME
+    namespace: default
+    labels: {kubernetes.io/service-name: kubernetes, endpointslice.kubernetes.io/managed-by: node.sh.likepipe.io}
+  addressType: IPv4
+  endpoints: [{addresses: ["$NODE_IP"], conditions: {ready: true}}]
+  ports: [{name: https, port: $APISERVER_PORT, protocol: TCP}]
+- apiVersion: storage.k8s.io/v1
+  kind: StorageClass
+  metadata: {name: "$STORAGE_CLASS"}
+  provisioner: kubernetes.io/no-provisioner
+  # Bound when a pod is scheduled, so a claim only ever gets a volume of the node its pod runs on.
+  volumeBindingMode: WaitForFirstConsumer
+  reclaimPolicy: Retain
+EOF
+}
+
+volume_dir() { echo "$NODE_STATE/volumes/$1"; }
+
+# ensure_volumes: VOLUMES local PersistentVolumes named <node>-vol-<i>. A Released one (its claim is gone) is
+# deleted, wiped and made again, so the pool refills with every start; Bound ones are left alone.
+ensure_volumes() {
+  local i name phase
+  local -A phases=()
+  while read -r name phase; do
+    [[ -n "$name" ]] && phases[$name]=$phase
+  done < <(kubectl_admin get pv -l "likepipe.io/real-node-volume=$NODE_NAME" \
+    -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.status.phase}{"\n"}{end}')
+  for ((i = 0; i < VOLUMES; i++)); do
+    name="$NODE_NAME-vol-$i"
+    case "${phases[$name]:-}" in
+      Available | Bound | Pending) continue ;;
+      "") ;;
+      *)
+        kubectl_admin delete pv "$name" --wait=true >/dev/null
+        rm -rf "$(volume_dir "$name")"
+        ;;
+    esac
+    mkdir -p "$(volume_dir "$name")"
+    kubectl_admin apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: PersistentVolume
+metadata:
+  name: $name
+  labels: {likepipe.io/real-node-volume: "$NODE_NAME"}
+spec:
+  capacity: {storage: $VOLUME_SIZE}
+  accessModes: [ReadWriteOnce]
+  persistentVolumeReclaimPolicy: Retain
+  storageClassName: "$STORAGE_CLASS"
+  local: {path: "$(volume_dir "$name")"}
+  nodeAffinity:
+    required:
+      nodeSelectorTerms:
+      - matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: ["$NODE_NAME"]}]
+EOF
+  done
 }
 
 # ---------------------------------------------------------------------------------------------- processes
@@ -413,7 +568,8 @@ component_exe() {
 node_component_healthy() {
   case "$1" in
     apiserver-tunnel-host) [[ -S "$APISERVER_SOCK" ]] ;;
-    apiserver-tunnel) in_netns curl -fsk --max-time 2 -o /dev/null "https://127.0.0.1:$APISERVER_PORT/livez" ;;
+    apiserver-tunnel) in_netns curl -fsk --max-time 2 -o /dev/null "https://$NODE_IP:$APISERVER_PORT/livez" ;;
+    coredns) in_netns curl -fs --max-time 2 -o /dev/null http://127.0.0.1:18181/ready ;;
     containerd) ctr --address "$CTR_SOCK" version ;;
     kubelet) [[ "$(in_netns curl -fs --max-time 2 http://127.0.0.1:10248/healthz)" == ok ]] ;;
     kube-proxy) in_netns curl -fs --max-time 2 -o /dev/null http://127.0.0.1:10256/livez ;;
@@ -424,9 +580,11 @@ node_component_args() {
   case "$1" in
     apiserver-tunnel-host)
       ARGS=(socat "UNIX-LISTEN:$APISERVER_SOCK,fork,unlink-early,mode=600" "TCP:127.0.0.1:$APISERVER_PORT") ;;
+    # Every address of the namespace: its 127.0.0.1 for the node's processes, the node IP for pods.
     apiserver-tunnel)
-      ARGS=(nsenter --net="$NETNS_PATH" socat "TCP-LISTEN:$APISERVER_PORT,bind=127.0.0.1,fork,reuseaddr"
+      ARGS=(nsenter --net="$NETNS_PATH" socat "TCP-LISTEN:$APISERVER_PORT,fork,reuseaddr"
         "UNIX-CONNECT:$APISERVER_SOCK") ;;
+    coredns) ARGS=(nsenter --net="$NETNS_PATH" "$K8S_BIN/coredns" -conf "$NODE_STATE/Corefile") ;;
     # nsenter, not `ip netns exec`: that also remounts /sys, which hides the cgroup v1 mounts from runc.
     containerd)
       ARGS=(nsenter --net="$NETNS_PATH" containerd --config "$NODE_STATE/containerd/config.toml") ;;
@@ -475,6 +633,7 @@ node_start() {
   local t0=$SECONDS c
   if node_all_running; then
     wait_until "$START_TIMEOUT" "node $NODE_NAME to be Ready; see $LOG_DIR/kubelet.log" node_ready
+    ensure_volumes
     return 0
   fi
   # Some part is missing (a crash, a reboot, a half-done stop): start over from a clean machine.
@@ -482,6 +641,7 @@ node_start() {
   save_sysctls
   ensure_node_pki
   write_node_config
+  apply_cluster_objects
   setup_netns
   make_cgroups
   for c in "${NODE_COMPONENTS[@]}"; do
@@ -489,6 +649,7 @@ node_start() {
     if [[ "$c" == containerd ]]; then import_images; fi
   done
   wait_until "$START_TIMEOUT" "node $NODE_NAME to be Ready; see $LOG_DIR/kubelet.log" node_ready
+  ensure_volumes
   log "real node $NODE_NAME Ready in $((SECONDS - t0))s (netns $NETNS, node IP $NODE_IP, pods $NODE_SUBNET," \
     "taint $NODE_TAINT_KEY=true:NoSchedule)"
 }
@@ -497,6 +658,10 @@ node_stop() {
   mkdir -p "$RUN_DIR"
   lock_runtime
   node_cleanup
+  # Pods must not be sent to an address nobody answers on (when the control plane is still up).
+  if [[ "$(kubectl_admin get --raw /readyz 2>/dev/null)" == ok ]]; then
+    kubectl_admin delete endpointslice -n default "kubernetes-$NODE_NAME" --ignore-not-found >/dev/null || true
+  fi
   log "real node $NODE_NAME stopped"
 }
 
@@ -510,12 +675,26 @@ node_env() {
     "$NODE_NAME" "$NETNS_PATH" "$CTR_SOCK"
   printf 'export LIKEPIPE_REAL_NODE_TAINT=%q LIKEPIPE_REAL_NODE_PAUSE_IMAGE=%q LIKEPIPE_REAL_NODE_ECHO_IMAGE=%q\n' \
     "$NODE_TAINT_KEY" "$(image_ref pause)" "$(image_ref echo)"
+  printf 'export LIKEPIPE_REAL_NODE_IP=%q LIKEPIPE_REAL_NODE_STORAGE_CLASS=%q LIKEPIPE_REAL_NODE_LOGS=%q\n' \
+    "$NODE_IP" "$STORAGE_CLASS" "$NODE_STATE/pod-logs"
+}
+
+# node_load ARCHIVE...: what `kind load image-archive` does for a kind node.
+node_load() {
+  (($# > 0)) || die "usage: node.sh load ARCHIVE... (docker-archive tarballs, as scripts/images.sh writes them)"
+  ctr --address "$CTR_SOCK" version >/dev/null 2>&1 || die "the node's containerd is not running: node.sh start"
+  local a
+  for a in "$@"; do
+    [[ -s "$a" ]] || die "no image archive at $a"
+    ctr --address "$CTR_SOCK" -n k8s.io images import "$a" >/dev/null || die "could not import $a"
+    log "loaded $a"
+  done
 }
 
 cmd=${1:-}
 [[ $# -gt 0 ]] && shift
 case "$cmd" in
-  start | stop) [[ $(id -u) -eq 0 ]] || die "the real node needs root (network namespace, mounts, cgroups, iptables)" ;;
+  start | stop | load) [[ $(id -u) -eq 0 ]] || die "the real node needs root (network namespace, mounts, cgroups, iptables)" ;;
 esac
 case "$cmd" in
   install) node_install ;;
@@ -523,5 +702,6 @@ case "$cmd" in
   stop) node_stop ;;
   status) node_status ;;
   env) node_env ;;
-  *) sed -n '5,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  load) node_load "$@" ;;
+  *) sed -n '5,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
