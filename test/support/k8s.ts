@@ -121,8 +121,13 @@ export async function ensureVolumes(count: number): Promise<void> {
     provisioner: 'kubernetes.io/no-provisioner',
     volumeBindingMode: 'Immediate',
   };
-  const pvs = JSON.parse(await kubectl('get', 'pv', '-o', 'json')) as { items: { status?: { phase?: string } }[] };
-  const available = pvs.items.filter((p) => p.status?.phase === 'Available').length;
+  const pvs = JSON.parse(await kubectl('get', 'pv', '-o', 'json')) as {
+    items: { spec?: { storageClassName?: string }; status?: { phase?: string } }[];
+  };
+  // Only this class's: the real node (scripts/k8s/node.sh) keeps a pool of its own local volumes beside these.
+  const available = pvs.items.filter(
+    (p) => p.spec?.storageClassName === 'standard' && p.status?.phase === 'Available',
+  ).length;
   const items: unknown[] = [sc];
   for (let i = available; i < count; i++) {
     items.push({
