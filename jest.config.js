@@ -21,6 +21,7 @@ const common = {
     '^@likepipe/contract$': '<rootDir>/packages/contract/src/index.ts',
     '^@likepipe/core$': '<rootDir>/packages/core/src/index.ts',
     '^@likepipe/ops$': '<rootDir>/packages/ops/src/index.ts',
+    '^@likepipe/monitoring$': '<rootDir>/packages/monitoring/src/index.ts',
     '^@likepipe/client$': '<rootDir>/packages/client/src/index.ts',
     '^@likepipe/pipeline/(.*)\\.js$': '<rootDir>/apps/pipeline/src/$1.ts',
     '^@likepipe/operator/(.*)\\.js$': '<rootDir>/operator/src/$1.ts',

@@ -16,6 +16,19 @@ export interface MetricDefinition {
   readonly buckets?: readonly number[];
 }
 
+/**
+ * The labels every scrape of a LikePipeline process carries besides the metric's own; the dashboards and rules
+ * filter and group by them. On Kubernetes the Prometheus Operator adds `namespace`, `pod` and `instance`, and the
+ * ServiceMonitor the operator makes copies `pipeline` and `role` from the pod's labels; the local stack's
+ * Prometheus sets them per target (namespace and pipeline `local`).
+ */
+export const SCRAPE_LABELS = {
+  namespace: 'namespace',
+  pipeline: 'pipeline',
+  role: 'role',
+  instance: 'instance',
+} as const;
+
 /** Latency histograms, in seconds: 0.5 ms to 10 s. */
 export const LATENCY_BUCKETS = [
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
