@@ -30,6 +30,7 @@ const CRD_FILES = [
   'cloudnative-pg-1.30.0/postgresql.cnpg.io_clusters.yaml',
   'keda-2.20.1/keda.sh_scaledobjects.yaml',
   'prometheus-operator-0.93.0/monitoring.coreos.com_servicemonitors.yaml',
+  'prometheus-operator-0.93.0/monitoring.coreos.com_prometheusrules.yaml',
 ].map((f) => `${THIRD_PARTY}/${f}`);
 let op: OperatorProcess;
 
@@ -62,7 +63,10 @@ test('strimzi and cnpg modes without their CRDs: Ready=False with the reason, no
         kafka: { mode: 'strimzi', brokers: 3, partitions: 24, replicationFactor: 3, minInSyncReplicas: 2 },
         postgres: { mode: 'cnpg', instances: 3 },
         consumers: { truthWriter: { maxReplicas: 40 } },
-        monitoring: { serviceMonitor: { enabled: true, labels: { release: 'prometheus' } } },
+        monitoring: {
+          serviceMonitor: { enabled: true, labels: { release: 'prometheus' } },
+          prometheusRule: { enabled: true, labels: { release: 'prometheus' } },
+        },
       },
     }),
   );
@@ -81,7 +85,7 @@ test('strimzi and cnpg modes without their CRDs: Ready=False with the reason, no
   );
 });
 
-test('with the CRDs installed the operator creates Kafka, KafkaNodePool, KafkaTopic, Cluster, ScaledObject, ServiceMonitor', async () => {
+test('with the CRDs installed the operator creates Kafka, KafkaNodePool, KafkaTopic, Cluster, ScaledObject, ServiceMonitor, PrometheusRule', async () => {
   for (const f of CRD_FILES) await kubectl('apply', '--server-side', '-f', f);
   const lp = (await getJson('lp', NAME, ns))!;
   const uid = lp.metadata.uid as string;
@@ -136,6 +140,15 @@ test('with the CRDs installed the operator creates Kafka, KafkaNodePool, KafkaTo
     getJson('servicemonitors.monitoring.coreos.com', `${NAME}-metrics`, ns),
   ))!;
   expect(sm.metadata.labels.release).toBe('prometheus');
+  // The pipeline's own rules, accepted by the Prometheus Operator's CRD schema as the operator wrote them.
+  const rule = (await waitFor('PrometheusRule', () =>
+    getJson('prometheusrules.monitoring.coreos.com', `${NAME}-metrics`, ns),
+  ))!;
+  expect(ownerUid(rule)).toBe(uid);
+  expect(rule.metadata.labels.release).toBe('prometheus');
+  const alerts = (rule.spec.groups as Obj[]).flatMap((g) => g.rules as Obj[]).filter((r) => r.alert);
+  expect(alerts.map((a) => a.alert)).toContain('LikePipeApiAvailabilityBudgetBurn');
+  for (const a of alerts) expect(a.expr).toContain(`namespace="${ns}", pipeline="${NAME}"`);
 
   // The pipeline's pods find Kafka and Postgres where Strimzi and CloudNativePG put them.
   const tw = (await getJson('deployment', `${NAME}-truth-writer`, ns))!;

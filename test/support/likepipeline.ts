@@ -48,7 +48,7 @@ export function observedEverything(lp: LikePipeline): Observed {
   ];
   for (const ref of refs) if (ref) secrets[ref.name] = [...(secrets[ref.name] ?? []), ref.key];
   return {
-    crds: { strimzi: true, cnpg: true, keda: true, serviceMonitor: true },
+    crds: { strimzi: true, cnpg: true, keda: true, serviceMonitor: true, prometheusRule: true },
     postgresPassword: 'generated-password',
     secrets,
   };

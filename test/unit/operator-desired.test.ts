@@ -43,7 +43,7 @@ function pipeline(patch: (s: LikePipeline['spec']) => void = () => undefined): L
   };
 }
 const observed = (o: Partial<Observed> = {}): Observed => ({
-  crds: { strimzi: false, cnpg: false, keda: false, serviceMonitor: false },
+  crds: { strimzi: false, cnpg: false, keda: false, serviceMonitor: false, prometheusRule: false },
   postgresPassword: 'pw',
   secrets: { jwt: ['jwt-secret'] },
   ...o,
@@ -107,7 +107,7 @@ describe('operator: desired state (pure)', () => {
     const keda = byKey(
       desiredState(
         pipeline((s) => (s.kafka.partitions = 4)),
-        observed({ crds: { strimzi: false, cnpg: false, keda: true, serviceMonitor: false } }),
+        observed({ crds: { strimzi: false, cnpg: false, keda: true, serviceMonitor: false, prometheusRule: false } }),
       ).objects,
     );
     expect(spec(keda.get('ScaledObject/likes-truth-writer')).maxReplicaCount).toBe(4);
@@ -177,6 +177,50 @@ describe('operator: desired state (pure)', () => {
       ['PostgresReady', 'CloudNativePGNotInstalled'],
     ]);
     expect(d.objects.some((o) => o.kind === 'Kafka' || o.kind === 'Cluster')).toBe(false);
+  });
+
+  test('spec.monitoring.prometheusRule makes a PrometheusRule of this pipeline only, and the ServiceMonitor labels every scrape with its pipeline and role', () => {
+    expect(pipeline().spec.monitoring.prometheusRule.enabled).toBe(false);
+    const crds = { ...observed().crds, serviceMonitor: true, prometheusRule: true };
+    const off = byKey(desiredState(pipeline(), observed({ crds })).objects);
+    expect([...off.keys()].filter((k) => k.startsWith('PrometheusRule/'))).toEqual([]);
+
+    const lp = pipeline((s) => {
+      s.monitoring.prometheusRule = {
+        enabled: true,
+        labels: { release: 'prom' },
+        runbookBaseURL: 'https://wiki.example/rb/',
+      };
+      s.monitoring.serviceMonitor.enabled = true;
+    });
+    const on = byKey(desiredState(lp, observed({ crds })).objects);
+    const rule = on.get('PrometheusRule/likes-metrics')!;
+    expect(rule.metadata.labels).toMatchObject({ release: 'prom', 'likepipe.io/pipeline': 'likes' });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const rules: any[] = spec(rule).groups.flatMap((g: { rules: unknown[] }) => g.rules);
+    expect(rules.length).toBeGreaterThan(20);
+    for (const r of rules) {
+      // Every selector of every rule is scoped to this pipeline: another pipeline's series never count.
+      const selectors = (r.expr as string).match(/\{[^}]*\}/g) ?? [];
+      expect(selectors.length).toBeGreaterThan(0);
+      for (const sel of selectors) expect(sel).toContain('namespace="prod", pipeline="likes"');
+      if (r.alert) expect(r.annotations.runbook_url).toMatch(/^https:\/\/wiki\.example\/rb\/[a-z-]+\.md$/);
+    }
+
+    const sm = spec(on.get('ServiceMonitor/likes-metrics'));
+    for (const e of sm.endpoints) {
+      expect(e.relabelings).toEqual(
+        expect.arrayContaining([
+          { sourceLabels: ['__meta_kubernetes_pod_label_likepipe_io_pipeline'], targetLabel: 'pipeline' },
+          { sourceLabels: ['__meta_kubernetes_pod_label_app_kubernetes_io_component'], targetLabel: 'role' },
+          { sourceLabels: ['role'], regex: 'api', targetLabel: 'role', replacement: 'like-api' },
+        ]),
+      );
+    }
+
+    // Asked for without the CRD: Ready=False says what to install.
+    const missing = desiredState(lp, observed({ crds: { ...crds, prometheusRule: false } }));
+    expect(missing.problems.map((p) => p.reason)).toContain(Reason.PrometheusRuleCRDMissing);
   });
 
   test('spec.monitoring.tracing gives every pipeline container the OTEL_* variables; unset, none at all', () => {

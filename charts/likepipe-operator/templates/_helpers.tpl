@@ -139,7 +139,7 @@ Used by the ClusterRole (all namespaces) or by the Role in watchNamespace.
   resources: ["scaledobjects"]
   verbs: {{ toJson $manage }}
 - apiGroups: ["monitoring.coreos.com"]
-  resources: ["servicemonitors"]
+  resources: ["servicemonitors", "prometheusrules"]
   verbs: {{ toJson $manage }}
 # Events on LikePipelines, for `kubectl describe lp`.
 - apiGroups: [""]

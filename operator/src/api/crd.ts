@@ -1,4 +1,5 @@
 import { DEFAULT_TOPIC, describeRoleEnv, type Role, type RoleEnvName } from '@likepipe/contract';
+import { DEFAULT_RUNBOOK_BASE_URL } from '@likepipe/monitoring';
 import type { CelRule, JsonSchema } from './schema.js';
 import { GROUP, KIND, PLURAL, VERSION } from './types.js';
 
@@ -502,6 +503,26 @@ export const specSchema = expandDefaults(
                 maxProperties: 16,
                 additionalProperties: { type: 'string', maxLength: 63 },
               },
+            },
+            { default: {} },
+          ),
+          prometheusRule: obj(
+            "Create a Prometheus Operator PrometheusRule with this pipeline's SLI recording rules and alerts (SLO " +
+              'burn rates and their causes, each linking a runbook); needs its CRD. Without the Prometheus Operator, ' +
+              'load monitoring/prometheus/likepipe.rules.yaml of the repository into Prometheus instead.',
+            {
+              enabled: bool('Create the PrometheusRule.', false),
+              labels: {
+                type: 'object',
+                description: 'Extra labels, for a Prometheus ruleSelector.',
+                maxProperties: 16,
+                additionalProperties: { type: 'string', maxLength: 63 },
+              },
+              runbookBaseURL: str(
+                "Where the alerts' runbook_url points: this URL + /<runbook>.md (the repository's docs/runbooks by " +
+                  'default; point it at your own copy).',
+                { default: DEFAULT_RUNBOOK_BASE_URL, maxLength: 512, pattern: '^https?://[^\\s]+$' },
+              ),
             },
             { default: {} },
           ),

@@ -263,6 +263,7 @@ export class LikePipelineController {
         cnpg: this.crdServed('clusters.postgresql.cnpg.io', 'v1'),
         keda: this.crdServed('scaledobjects.keda.sh', 'v1alpha1'),
         serviceMonitor: this.crdServed('servicemonitors.monitoring.coreos.com', 'v1'),
+        prometheusRule: this.crdServed('prometheusrules.monitoring.coreos.com', 'v1'),
       },
       postgresPassword: existing ?? randomBytes(24).toString('base64url'),
       secrets,

@@ -15,7 +15,7 @@ export type { KubeObject } from '../kube/objects.js';
 /** What the controller saw in the cluster that the desired state depends on. */
 export interface Observed {
   /** Which optional CRDs are installed. */
-  crds: { strimzi: boolean; cnpg: boolean; keda: boolean; serviceMonitor: boolean };
+  crds: { strimzi: boolean; cnpg: boolean; keda: boolean; serviceMonitor: boolean; prometheusRule: boolean };
   /** The builtin Postgres password: read from its Secret, or freshly generated when there is none yet. */
   postgresPassword: string;
   /** Keys of each Secret the spec references, by name; null when the Secret does not exist. */
@@ -118,7 +118,7 @@ export function desiredState(lp: LikePipeline, observed: Observed): Desired {
   objects.push(...apiObjects(lp, c));
   objects.push(...consumerObjects(lp, c, { keda: observed.crds.keda }));
   objects.push(...networkPolicies(lp));
-  objects.push(...monitoringObjects(lp, observed.crds.serviceMonitor));
+  objects.push(...monitoringObjects(lp, observed.crds));
   if (lp.spec.monitoring.serviceMonitor.enabled && !observed.crds.serviceMonitor) {
     problems.push({
       condition: 'Ready',
@@ -126,6 +126,16 @@ export function desiredState(lp: LikePipeline, observed: Observed): Desired {
       message:
         'spec.monitoring.serviceMonitor.enabled is true but the monitoring.coreos.com/v1 ServiceMonitor CRD is ' +
         'not installed: install the Prometheus Operator or disable the ServiceMonitor',
+    });
+  }
+  if (lp.spec.monitoring.prometheusRule.enabled && !observed.crds.prometheusRule) {
+    problems.push({
+      condition: 'Ready',
+      reason: Reason.PrometheusRuleCRDMissing,
+      message:
+        'spec.monitoring.prometheusRule.enabled is true but the monitoring.coreos.com/v1 PrometheusRule CRD is ' +
+        'not installed: install the Prometheus Operator, or disable the PrometheusRule and load ' +
+        'monitoring/prometheus/likepipe.rules.yaml into your Prometheus',
     });
   }
   return { objects, problems };

@@ -40,6 +40,12 @@ export const OPTIONAL_OWNED = [
     plural: 'servicemonitors',
     crd: 'servicemonitors.monitoring.coreos.com',
   },
+  {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'PrometheusRule',
+    plural: 'prometheusrules',
+    crd: 'prometheusrules.monitoring.coreos.com',
+  },
 ] as const satisfies readonly (OwnedKind & { crd: string })[];
 
 /**

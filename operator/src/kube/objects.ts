@@ -15,7 +15,7 @@ import type {
 } from '@kubernetes/client-node';
 import type { Cluster } from './third-party/cnpg.js';
 import type { ScaledObject } from './third-party/keda.js';
-import type { ServiceMonitor } from './third-party/prometheus.js';
+import type { PrometheusRule, ServiceMonitor } from './third-party/prometheus.js';
 import type { Kafka, KafkaNodePool, KafkaTopic } from './third-party/strimzi.js';
 
 /**
@@ -90,4 +90,5 @@ export type KubeObject =
   | KafkaTopic
   | Cluster
   | ScaledObject
-  | ServiceMonitor;
+  | ServiceMonitor
+  | PrometheusRule;

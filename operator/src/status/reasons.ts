@@ -21,6 +21,7 @@ export const Reason = {
   StrimziNotInstalled: 'StrimziNotInstalled',
   CloudNativePGNotInstalled: 'CloudNativePGNotInstalled',
   ServiceMonitorCRDMissing: 'ServiceMonitorCRDMissing',
+  PrometheusRuleCRDMissing: 'PrometheusRuleCRDMissing',
   ApplyFailed: 'ApplyFailed',
 } as const;
 export type ConditionReason = (typeof Reason)[keyof typeof Reason];
