@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { DASHBOARDS, fileName, render } from '../../packages/monitoring/src/dashboards/all.js';
+import { withPanelTables } from '../../packages/monitoring/src/dashboards/docs.js';
 import { INTERNALS_UID } from '../../packages/monitoring/src/dashboards/internals.js';
 import {
   lintDashboard,
@@ -32,6 +33,14 @@ describe('committed dashboards', () => {
       const stale = readCommitted(file) !== render(d);
       expect(stale ? `${file} is stale: run \`npm run gen:dashboards\` and commit the result` : file).toBe(file);
     }
+  });
+
+  test("dashboards/README.md's panel tables are current", () => {
+    const readme = readFileSync(new URL('../../dashboards/README.md', import.meta.url), 'utf8');
+    const stale = withPanelTables(readme, built) !== readme;
+    expect(stale ? 'dashboards/README.md is stale: run `npm run gen:dashboards` and commit the result' : 'ok').toBe(
+      'ok',
+    );
   });
 
   test('keep their uids (links and bookmarks point at them)', () => {
