@@ -124,17 +124,22 @@ export interface PanelSpec {
   /** When low values are the bad ones (availability, budget left): red below `bad`, amber below `warn`. */
   readonly lowIsBad?: boolean;
   readonly stack?: boolean;
+  /**
+   * One evaluation at the end of the range instead of one per step: for stats over long windows (30 days of
+   * SLI), where a range query would evaluate the whole window again at every step.
+   */
+  readonly instant?: boolean;
 }
 
-function targets(queries: readonly Query[]): DataqueryBuilder[] {
-  return queries.map((q, i) =>
-    new DataqueryBuilder()
+function targets(spec: PanelSpec): DataqueryBuilder[] {
+  return spec.queries.map((q, i) => {
+    const t = new DataqueryBuilder()
       .datasource(DATASOURCE)
       .refId(String.fromCharCode(65 + i))
       .expr(q.expr)
-      .legendFormat(q.legend)
-      .range(),
-  );
+      .legendFormat(q.legend);
+    return spec.instant ? t.instant() : t.range();
+  });
 }
 
 function thresholds(spec: PanelSpec): ThresholdsConfigBuilder {
@@ -159,7 +164,7 @@ function common<P extends TimeseriesPanelBuilder | StatPanelBuilder>(p: P, spec:
     .span(spec.w ?? 12)
     .height(spec.h ?? 8)
     .thresholds(thresholds(spec));
-  for (const t of targets(spec.queries)) p.withTarget(t);
+  for (const t of targets(spec)) p.withTarget(t);
   if (spec.min !== undefined) p.min(spec.min);
   if (spec.max !== undefined) p.max(spec.max);
   return p;
@@ -186,10 +191,13 @@ export function timeseries(spec: PanelSpec): TimeseriesPanelBuilder {
 }
 
 export function stat(spec: PanelSpec): StatPanelBuilder {
-  return common(new StatPanelBuilder(), { w: 6, h: 5, ...spec })
-    .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
-    .colorMode(BigValueColorMode.Background)
-    .graphMode(BigValueGraphMode.Area);
+  return (
+    common(new StatPanelBuilder(), { w: 6, h: 5, ...spec })
+      .reduceOptions(new ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
+      .colorMode(BigValueColorMode.Background)
+      // An instant query has one point: nothing to draw a sparkline from.
+      .graphMode(spec.instant ? BigValueGraphMode.None : BigValueGraphMode.Area)
+  );
 }
 
 export interface TextSpec {

@@ -136,6 +136,7 @@ const slos = {
       lowIsBad: true,
       bad: 0,
       warn: 0.25,
+      instant: true,
       queries: [{ expr: budgetLeft(SLI.errors('1h'), SLO.availability), legend: '{{pipeline}}' }],
     }),
     stat({
@@ -149,6 +150,7 @@ const slos = {
       lowIsBad: true,
       bad: 0,
       warn: 0.25,
+      instant: true,
       queries: [{ expr: budgetLeft(SLI.slow('1h'), SLO.latency.objective), legend: '{{pipeline}}' }],
     }),
     stat({
