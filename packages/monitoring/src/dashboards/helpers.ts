@@ -243,8 +243,12 @@ function labelVariable(name: string, label: string, matchers: string, descriptio
   );
 }
 
-/** The variables of every dashboard: data source, then namespace → pipeline → instance, each narrowing the next. */
-export function variables(extra: readonly QueryVariableBuilder[] = []) {
+/**
+ * The variables of every dashboard: data source, then namespace → pipeline → (role) → instance, each narrowing
+ * the next. The role variable is for the dashboards that compare processes across roles.
+ */
+export function variables(withRole = false) {
+  const scoped = `${namespace}=~"$namespace", ${pipeline}=~"$pipeline"`;
   return [
     new DatasourceVariableBuilder('datasource')
       .label('Data source')
@@ -252,24 +256,15 @@ export function variables(extra: readonly QueryVariableBuilder[] = []) {
       .type('prometheus'),
     labelVariable(namespace, 'Namespace', '', 'Kubernetes namespace of the LikePipeline.'),
     labelVariable(pipeline, 'Pipeline', `${namespace}=~"$namespace"`, 'Name of the LikePipeline resource.'),
-    ...extra,
+    ...(withRole ? [labelVariable(role, 'Role', scoped, 'Pipeline role (like-api, truth-writer, ...).')] : []),
     labelVariable(
       instance,
       'Instance',
-      `${namespace}=~"$namespace", ${pipeline}=~"$pipeline"`,
+      withRole ? `${scoped}, ${role}=~"$role"` : scoped,
       'Scraped process (pod address); SLI panels are per pipeline and ignore it.',
     ),
   ];
 }
-
-/** A role variable, for the dashboards that compare processes across roles. */
-export const roleVariable = () =>
-  labelVariable(
-    role,
-    'Role',
-    `${namespace}=~"$namespace", ${pipeline}=~"$pipeline"`,
-    'Pipeline role (like-api, truth-writer, ...).',
-  );
 
 export interface DashboardSpec {
   readonly uid: string;
@@ -305,7 +300,7 @@ export function dashboard(spec: DashboardSpec): Dashboard {
         .tooltip('The other LikePipeline dashboards')
         .targetBlank(false),
     );
-  for (const v of variables(spec.roleVariable ? [roleVariable()] : [])) b.withVariable(v);
+  for (const v of variables(spec.roleVariable)) b.withVariable(v);
   for (const section of spec.sections) {
     b.withRow(new RowBuilder(section.row).collapsed(false));
     for (const p of section.panels) b.withPanel(p);
