@@ -27,6 +27,7 @@ import { env } from '../support/stack.js';
 const ROOT = new URL('../../', import.meta.url).pathname;
 const RULES_FILE = `${ROOT}monitoring/prometheus/likepipe.rules.yaml`;
 const RUNBOOKS = `${ROOT}docs/runbooks`;
+const DASHBOARDS = `${ROOT}charts/likepipe-operator/dashboards`;
 const PROMTOOL = process.env.LIKEPIPE_PROMTOOL ?? env.LIKEPIPE_PROMTOOL ?? 'promtool';
 
 function promtool(...args: string[]): Promise<{ code: number; out: string }> {
@@ -321,6 +322,21 @@ describe('alert rules (promtool)', () => {
       expect(text).toContain(`# ${a.alert}`);
       for (const heading of ['## What it means', '## Confirm it', '## What to do']) expect(text).toContain(heading);
       expect(a.annotations.summary.length).toBeGreaterThan(10);
+    }
+    // The panels a runbook sends the reader to (quoted in "Confirm it") exist on the dashboards.
+    const titles = new Set<string>();
+    const walk = (panels: { title?: string; panels?: unknown[] }[]) => {
+      for (const p of panels) {
+        if (p.title) titles.add(p.title);
+        if (p.panels) walk(p.panels as typeof panels);
+      }
+    };
+    for (const f of readdirSync(DASHBOARDS)) walk(JSON.parse(readFileSync(`${DASHBOARDS}/${f}`, 'utf8')).panels);
+    for (const f of files) {
+      const confirm = readFileSync(`${RUNBOOKS}/${f}`, 'utf8').split('## Confirm it')[1]?.split('## ')[0] ?? '';
+      const quoted = [...confirm.replace(/`[^`]*`/g, '').matchAll(/"([^"]+)"/g)].map((m) => m[1]!);
+      for (const q of quoted)
+        expect({ runbook: f, panel: q, exists: titles.has(q) }).toEqual({ runbook: f, panel: q, exists: true });
     }
     // No runbook without its alert.
     const linked = new Set(Object.values(ALERTS).map((a) => `${a.runbook}.md`));
