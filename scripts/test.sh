@@ -34,6 +34,10 @@ export LIKEPIPE_NOTIFY_RETRY_BASE_MS=200 LIKEPIPE_NOTIFY_RETRY_MAX_MS=1000 LIKEP
 # Short batch delay and export timeout, so spans arrive within a second and a dead collector is given up fast.
 export OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$((4218 + OFFSET)) OTEL_EXPORTER_OTLP_PROTOCOL=http/json
 export OTEL_BSP_SCHEDULE_DELAY=200 OTEL_EXPORTER_OTLP_TIMEOUT=2000
+# Prometheus scrapes and evaluates its rules every second, so the prometheus suite waits seconds, not minutes.
+export LIKEPIPE_PROMETHEUS_SCRAPE_INTERVAL=1s
+# The second API process (started below, after up.sh) has its port fixed now, so up.sh's Prometheus scrapes it.
+export LIKEPIPE_API_B_PORT=$((LIKEPIPE_API_PORT + 1))
 
 # Static checks first: they fail in seconds, before a stack is started.
 bash "$ROOT/scripts/bootstrap.sh"
@@ -105,9 +109,8 @@ if [ "$WITH_NODE" != false ]; then
   bash "$NODE" load "$LIKEPIPE_IMAGE_PIPELINE_ARCHIVE" "$LIKEPIPE_IMAGE_OPERATOR_ARCHIVE" \
     "$LIKEPIPE_IMAGE_REDIS_ARCHIVE" "$LIKEPIPE_IMAGE_KAFKA_ARCHIVE" "$LIKEPIPE_IMAGE_POSTGRES_ARCHIVE"
 fi
-# A second, separate API process, on the port after the first: cross-replica idempotency and rate-limit tests
-# target it.
-export LIKEPIPE_API_B_PORT=$((LIKEPIPE_API_PORT + 1))
+# A second, separate API process, on the port after the first (LIKEPIPE_API_B_PORT above): cross-replica
+# idempotency and rate-limit tests target it.
 bash "$ROOT/scripts/stack/app.sh" start like-api-b like-api LIKEPIPE_API_PORT=$LIKEPIPE_API_B_PORT LIKEPIPE_API_WORKERS=1
 export LIKEPIPE_API_URL_B=http://127.0.0.1:$LIKEPIPE_API_B_PORT
 

@@ -11,6 +11,7 @@ apt_install curl ca-certificates
 # Installs first. Debian packages one after another (apt holds a lock); then the Kafka jars (Maven) in the
 # background while npm installs and builds. Each step is a no-op once done.
 bash "$S/redis.sh" install
+bash "$S/prometheus.sh" install
 command -v java >/dev/null 2>&1 || apt_install openjdk-17-jre-headless
 command -v mvn >/dev/null 2>&1 || apt_install maven
 bash "$S/kafka.sh" install >"$LOG_DIR/install-kafka.log" 2>&1 &
@@ -41,6 +42,8 @@ DATABASE_URL=$(bash "$S/postgres.sh" url)
 REDIS_CLUSTER_NODES=$redis_nodes
 KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
 LIKEPIPE_JWT_SECRET=$(cat "$LIKEPIPE_STATE/secrets/jwt-secret")
+LIKEPIPE_PROMETHEUS_URL=$(bash "$S/prometheus.sh" url)
+LIKEPIPE_PROMTOOL=$(bash "$S/prometheus.sh" promtool-path)
 ENV
 )
 
@@ -55,6 +58,8 @@ for role in $LOCAL_WORKER_ROLES; do
   workers+=$(printf '\n  %-13s http://127.0.0.1:%s/metrics' "$role" "$(role_metrics_port "$role")")
 done
 bash "$S/app.sh" start like-api like-api
+# Last, so its first scrape finds every role up.
+bash "$S/prometheus.sh" start
 
 cat >&2 <<MSG
 [likepipe] up in $((SECONDS - started))s
@@ -62,6 +67,7 @@ cat >&2 <<MSG
   Redis Cluster $redis_nodes
   Kafka         127.0.0.1:$KAFKA_PORT (topic $KAFKA_TOPIC, $KAFKA_PARTITIONS partitions or more)
   Postgres      127.0.0.1:$PG_PORT (URL in $ENV_FILE)
+  Prometheus    $(bash "$S/prometheus.sh" url)   (scrapes every role; config $LIKEPIPE_STATE/prometheus/prometheus.yml)
   env file      $ENV_FILE    logs $LOG_DIR/
   try:          TOKEN=\$(npm run -s token -- alice) && curl -s -XPOST -H "Authorization: Bearer \$TOKEN" http://127.0.0.1:$API_PORT/api/posts
 MSG

@@ -25,6 +25,7 @@ REDIS_PORTS="${LIKEPIPE_REDIS_PORTS:-7001 7002 7003 7004 7005 7006}"
 KAFKA_PORT="${LIKEPIPE_KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${LIKEPIPE_KAFKA_CONTROLLER_PORT:-9093}"
 PG_PORT="${LIKEPIPE_PG_PORT:-5433}"
+PROMETHEUS_PORT="${LIKEPIPE_PROMETHEUS_PORT:-9090}"
 API_PORT="${LIKEPIPE_API_PORT:-$LIKEPIPE_CONTRACT_API_PORT}"
 KAFKA_TOPIC="${LIKEPIPE_KAFKA_TOPIC:-$LIKEPIPE_CONTRACT_TOPIC}"
 KAFKA_PARTITIONS="${LIKEPIPE_KAFKA_PARTITIONS:-$LIKEPIPE_CONTRACT_KAFKA_PARTITIONS}"
@@ -169,8 +170,22 @@ wait_started() {
   done
 }
 
-# apt_install PKG... installs Debian packages that are missing (runs apt-get update once per process)
+# Scripts run side by side (npm test builds the node while the stack comes up) queue on this lock instead of
+# failing on apt's and dpkg's locks; anyone else's apt is waited for as well.
+_APT_LOCK=(flock -w 1800 "$LIKEPIPE_CACHE/.apt.lock")
+_APT_WAIT=(-o DPkg::Lock::Timeout=600)
+
+# apt_update: apt-get update, at most once per process
 _APT_UPDATED=0
+apt_update() {
+  ((_APT_UPDATED == 0)) || return 0
+  local sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  log "apt-get update"
+  $sudo "${_APT_LOCK[@]}" apt-get "${_APT_WAIT[@]}" update -qq >/dev/null
+  _APT_UPDATED=1
+}
+
+# apt_install PKG... installs Debian packages that are missing (runs apt-get update once per process)
 apt_install() {
   local missing=() p
   for p in "$@"; do
@@ -178,14 +193,8 @@ apt_install() {
   done
   ((${#missing[@]} == 0)) && return 0
   local sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
-  # Scripts run side by side (npm test builds the node while the stack comes up) queue here instead of failing
-  # on apt's and dpkg's locks; anyone else's apt is waited for as well.
-  local lock=(flock -w 1800 "$LIKEPIPE_CACHE/.apt.lock") wait=(-o DPkg::Lock::Timeout=600)
-  if ((_APT_UPDATED == 0)); then
-    log "apt-get update"
-    $sudo "${lock[@]}" apt-get "${wait[@]}" update -qq >/dev/null
-    _APT_UPDATED=1
-  fi
+  local lock=("${_APT_LOCK[@]}") wait=("${_APT_WAIT[@]}")
+  apt_update
   log "apt-get install ${missing[*]}"
   DEBIAN_FRONTEND=noninteractive $sudo "${lock[@]}" apt-get "${wait[@]}" install -y -qq --no-install-recommends \
     "${missing[@]}" >/dev/null

@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # Source, then `private_stack NAME OFFSET`: points every stack script at .likepipe/NAME and at ports shifted by
-# OFFSET from the defaults (Redis 7001-7006, Kafka 9092/9093, Postgres 5433, and from scripts/lib/contract.sh
-# the like-API's port and every worker role's metrics port), so the tests and the benchmark never touch a stack
-# started with `npm run up`, nor each other. It sets no shell options, so an interactive shell may source it.
+# OFFSET from the defaults (Redis 7001-7006, Kafka 9092/9093, Postgres 5433, Prometheus 9090, and from
+# scripts/lib/contract.sh the like-API's port and every worker role's metrics port), so the tests and the
+# benchmark never touch a stack started with `npm run up`, nor each other. It sets no shell options, so an
+# interactive shell may source it.
 # shellcheck source=contract.sh
 source "$(dirname "${BASH_SOURCE[0]}")/contract.sh"
 
@@ -14,6 +15,7 @@ private_stack() {
   export LIKEPIPE_REDIS_PORTS="$ports"
   export LIKEPIPE_KAFKA_PORT=$((9092 + off)) LIKEPIPE_KAFKA_CONTROLLER_PORT=$((9093 + off))
   export LIKEPIPE_PG_PORT=$((5433 + off)) LIKEPIPE_API_PORT=$((LIKEPIPE_CONTRACT_API_PORT + off))
+  export LIKEPIPE_PROMETHEUS_PORT=$((9090 + off))
   # Every worker role's LIKEPIPE_<ROLE>_METRICS_PORT (scripts/lib/common.sh: role_metrics_port), the keeper's
   # too although `up` does not run one, so that one started by hand stays apart as well.
   for var in "${!LIKEPIPE_CONTRACT_METRICS_PORT_@}"; do

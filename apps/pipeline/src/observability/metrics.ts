@@ -8,6 +8,12 @@ import client from 'prom-client';
  */
 export const registry = new client.Registry();
 client.collectDefaultMetrics({ register: registry });
+// prom-client exports these both per type (`nodejs_active_handles{type}`, …) and summed, as gauges named
+// `…_total`, which `promtool check metrics` rejects: the suffix promises a counter. The per-type gauges carry the
+// same numbers (sum them), so the misnamed copies go.
+for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+  registry.removeSingleMetric(name);
+}
 
 type Def<L extends string> = { readonly name: string; readonly help: string; readonly labelNames: readonly L[] };
 const counter = <L extends string>(d: Def<L>) =>
