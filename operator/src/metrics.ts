@@ -1,4 +1,4 @@
-import { OPERATOR_METRICS } from '@likepipe/contract';
+import { MISNAMED_DEFAULT_METRICS, OPERATOR_METRICS } from '@likepipe/contract';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
@@ -7,6 +7,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  */
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
+for (const name of MISNAMED_DEFAULT_METRICS) registry.removeSingleMetric(name);
 
 const M = OPERATOR_METRICS;
 type Def<L extends string> = { readonly name: string; readonly help: string; readonly labelNames: readonly L[] };

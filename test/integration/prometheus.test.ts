@@ -23,6 +23,8 @@ import {
   like,
   pool,
   stack,
+  testKafka,
+  TOPIC,
   uid,
   unlike,
   waitFor,
@@ -97,6 +99,16 @@ beforeAll(async () => {
     call('GET', `/api/posts/${postId}`, { auth: 'Bearer not-a-jwt', base: API_B }), // 401
   ]);
   expect(clientErrors.map((r) => r.status)).toEqual([404, 401, 409, 400, 401]);
+  // Cached count reads (the count cache's hit ratio) and one record on the topic that is no like event (every
+  // consumer skips and counts it: the "Malformed events skipped" panel).
+  for (const base of [API, API_B]) {
+    for (let i = 0; i < 3; i++)
+      expect((await call('GET', `/api/posts/${postId}/count`, { base, user: users[0]! })).status).toBe(200);
+  }
+  const producer = testKafka('prometheus-test').producer();
+  await producer.connect();
+  await producer.send({ topic: TOPIC, messages: [{ key: postId, value: 'not a like event' }] });
+  await producer.disconnect();
 
   // Process B without Redis (a port nobody listens on) degrades every like; with one event allowed to wait for
   // its Kafka batch and the batch held for a second, all but one of a burst are refused with 503.
@@ -212,6 +224,10 @@ describe('the local Prometheus', () => {
     if (found.length === 0) {
       throw new Error(`no Grafana dashboards found in ${DASHBOARD_DIR}/*.json: there is nothing to check`);
     }
+    // The Redis Cluster keeper runs on Kubernetes only (`up` forms the local cluster itself): its panels parse
+    // and name metrics every role exports (checked below), but no local process moves them.
+    const keeperOnly = (expr: string) =>
+      metricNamesIn(expr).length > 0 && metricNamesIn(expr).every((m) => m.startsWith('likepipe_redis_keeper_'));
     const items = found.flatMap(({ file, json }) => {
       const vars = templateVariables(json);
       return dashboardQueries(file, json).map((q) => {
@@ -232,7 +248,9 @@ describe('the local Prometheus', () => {
       if (!o.ok) unparsable.push(`${i.label}: ${o.error}`);
     }
     expect(unparsable).toEqual([]);
-    expect(await untilAllHaveData(items, 60_000)).toEqual([]);
+    const local = items.filter((i) => i.parse === undefined || !keeperOnly(i.parse));
+    expect(items.length - local.length).toBeLessThanOrEqual(4);
+    expect(await untilAllHaveData(local, 60_000)).toEqual([]);
   });
 
   it(`every recording rule in ${RULES_DIR}/*.rules.yaml records at least one series`, async () => {

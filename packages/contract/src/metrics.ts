@@ -208,6 +208,12 @@ export const PIPELINE_METRICS = {
     help: 'Pushes of closed notifications to the webhook, by outcome: delivered, failed, breaker_open.',
     labelNames: ['outcome'],
   },
+  consumerRebalances: {
+    type: 'counter',
+    name: 'likepipe_kafka_consumer_rebalances_total',
+    help: 'Times this consumer joined its group and got partitions assigned: each (re)balance pauses consumption.',
+    labelNames: ['group'],
+  },
   consumerLagGauge: {
     type: 'gauge',
     name: 'likepipe_kafka_consumer_lag',
@@ -309,6 +315,17 @@ export const OPERATOR_METRICS = {
 } as const satisfies Record<string, MetricDefinition>;
 
 /** Process metrics prom-client collects by default, under their conventional names (a few, for dashboards). */
+/**
+ * prom-client's default metrics that every registry removes: it exports these active handle/request/resource
+ * counts both per type (`nodejs_active_handles{type}`, …) and summed, as gauges named `…_total`, which `promtool
+ * check metrics` rejects (the suffix promises a counter). The per-type gauges carry the same numbers.
+ */
+export const MISNAMED_DEFAULT_METRICS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+] as const;
+
 export const PROCESS_METRICS = {
   cpuSeconds: 'process_cpu_seconds_total',
   residentMemory: 'process_resident_memory_bytes',

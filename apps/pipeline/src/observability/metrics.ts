@@ -1,4 +1,4 @@
-import { PIPELINE_METRICS } from '@likepipe/contract';
+import { MISNAMED_DEFAULT_METRICS, PIPELINE_METRICS } from '@likepipe/contract';
 import client from 'prom-client';
 
 /**
@@ -8,12 +8,7 @@ import client from 'prom-client';
  */
 export const registry = new client.Registry();
 client.collectDefaultMetrics({ register: registry });
-// prom-client exports these both per type (`nodejs_active_handles{type}`, …) and summed, as gauges named
-// `…_total`, which `promtool check metrics` rejects: the suffix promises a counter. The per-type gauges carry the
-// same numbers (sum them), so the misnamed copies go.
-for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
-  registry.removeSingleMetric(name);
-}
+for (const name of MISNAMED_DEFAULT_METRICS) registry.removeSingleMetric(name);
 
 type Def<L extends string> = { readonly name: string; readonly help: string; readonly labelNames: readonly L[] };
 const counter = <L extends string>(d: Def<L>) =>
@@ -58,6 +53,7 @@ export const notifierEvents = counter(M.notifierEvents);
 export const notifierBatches = counter(M.notifierBatches);
 export const notificationDeliveries = counter(M.notificationDeliveries);
 export const consumerLagGauge = gauge(M.consumerLagGauge);
+export const consumerRebalances = counter(M.consumerRebalances);
 export const feedRankerEvents = counter(M.feedRankerEvents);
 export const feedRankerBatches = counter(M.feedRankerBatches);
 export const feedRefreshes = counter(M.feedRefreshes);

@@ -4,7 +4,7 @@ import type { Span } from '@opentelemetry/api';
 import type { Kafka } from 'kafkajs';
 import { startProcessSpans } from '../kafka/tracing.js';
 import type { Logger } from '../observability/logger.js';
-import { malformedEvents } from '../observability/metrics.js';
+import { consumerRebalances, malformedEvents } from '../observability/metrics.js';
 import { endSpans, inSpan, startBatchSpan } from '../observability/spans.js';
 import { tracingOn } from '../observability/tracing.js';
 import type { PartitionBatch } from '../postgres/consumer-progress.js';
@@ -104,6 +104,8 @@ export async function startConsumer(opts: ConsumerOptions): Promise<RunningConsu
     (b) => b.records.length,
   );
 
+  // A join is a rebalance this member took part in: the group's members all stopped consuming for it.
+  consumer.on(consumer.events.GROUP_JOIN, () => consumerRebalances.inc({ group }));
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({

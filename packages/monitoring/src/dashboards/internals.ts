@@ -305,6 +305,17 @@ const consumers = {
       min: 0,
       queries: [{ expr: sumRate(sel(M.malformedEvents.name), 'consumer'), legend: '{{consumer}}' }],
     }),
+    timeseries({
+      title: 'Consumer group rebalances',
+      description:
+        'Group joins per second, by consumer group: each rebalance stops the whole group for a moment. Bad: ' +
+        'joins outside deployments and scaling, i.e. members dropped for missing heartbeats (a flush longer than ' +
+        'the session timeout, CPU starvation) or crash-looping pods.',
+      unit: 'ops',
+      w: 12,
+      min: 0,
+      queries: [{ expr: sumRate(sel(M.consumerRebalances.name), 'group'), legend: '{{group}}' }],
+    }),
   ],
 };
 
