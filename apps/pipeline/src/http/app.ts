@@ -1,5 +1,7 @@
 import {
+  MethodNotAllowedError,
   NotFoundError,
+  UnsupportedMediaTypeError,
   type FeedService,
   type FollowService,
   type LikeService,
@@ -7,11 +9,12 @@ import {
   type PostService,
   type StatsService,
 } from '@likepipe/core';
-import express, { type Express, type Request, type Response } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type pg from 'pg';
 import type { Logger } from '../observability/logger.js';
 import { bearerAuth } from './auth.js';
 import { errorHandler } from './errors.js';
+import { documentedMethods, openApiDocument } from './openapi.js';
 import { requestMetrics } from './request-metrics.js';
 import { benchRouter } from './routes/bench.js';
 import { feedRouter } from './routes/feed.js';
@@ -57,9 +60,36 @@ export function createApp(deps: AppDeps): Express {
     const m = await deps.metrics();
     res.type(m.contentType).send(m.body);
   });
+  const openApiJson = JSON.stringify(openApiDocument);
+  app.get('/openapi.json', (_req: Request, res: Response) => {
+    res.type('application/json').send(openApiJson);
+  });
 
+  // Before authentication, so a wrong method gets the same 405 with or without a token (RFC 9110: with Allow).
+  app.use((req: Request, _res: Response, next) => {
+    const known = documentedMethods.find((d) => d.pattern.test(req.path));
+    next(
+      known && !known.allow.includes(req.method)
+        ? new MethodNotAllowedError(`${req.method} is not allowed on ${req.path}`, known.allow)
+        : undefined,
+    );
+  });
   const auth = bearerAuth(deps.jwtSecret);
-  const json = express.json({ limit: '16kb', strict: true });
+  const parseJson = express.json({ limit: '16kb', strict: true });
+  // express.json() skips a body of another type, which then read as no body at all (POST /api/posts would
+  // create a post with a generated id): a body the API cannot read is refused instead.
+  const json = [
+    parseJson,
+    (req: Request, _res: Response, next: NextFunction) => {
+      const length = Number(req.headers['content-length'] ?? 0);
+      const hasBody = req.headers['transfer-encoding'] !== undefined || length > 0;
+      next(
+        hasBody && !req.is('application/json')
+          ? new UnsupportedMediaTypeError('the body must be application/json')
+          : undefined,
+      );
+    },
+  ];
   app.use('/api/posts', auth, json, postsRouter({ posts: deps.posts, likes: deps.likes, stats: deps.stats }));
   app.use('/api/notifications', auth, notificationsRouter({ notifications: deps.notifications }));
   app.use('/api/feed', auth, feedRouter({ feed: deps.feed }));

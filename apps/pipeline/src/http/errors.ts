@@ -3,11 +3,13 @@ import {
   IdempotencyInProgressError,
   IdempotencyKeyReusedError,
   InvalidRequestError,
+  MethodNotAllowedError,
   NotFoundError,
   PayloadTooLargeError,
   RateLimitedError,
   UnauthorizedError,
   UnavailableError,
+  UnsupportedMediaTypeError,
 } from '@likepipe/core';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../observability/logger.js';
@@ -17,9 +19,11 @@ type ApiError =
   | InvalidRequestError
   | UnauthorizedError
   | NotFoundError
+  | MethodNotAllowedError
   | AlreadyExistsError
   | IdempotencyInProgressError
   | PayloadTooLargeError
+  | UnsupportedMediaTypeError
   | IdempotencyKeyReusedError
   | RateLimitedError
   | UnavailableError;
@@ -27,9 +31,11 @@ const API_ERRORS = [
   InvalidRequestError,
   UnauthorizedError,
   NotFoundError,
+  MethodNotAllowedError,
   AlreadyExistsError,
   IdempotencyInProgressError,
   PayloadTooLargeError,
+  UnsupportedMediaTypeError,
   IdempotencyKeyReusedError,
   RateLimitedError,
   UnavailableError,
@@ -39,9 +45,11 @@ const HTTP_STATUS = {
   invalid_request: 400,
   unauthorized: 401,
   not_found: 404,
+  method_not_allowed: 405,
   already_exists: 409,
   idempotency_in_progress: 409,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   idempotency_key_reused: 422,
   rate_limited: 429,
   unavailable: 503,
@@ -65,6 +73,8 @@ export function errorHandler(log: Logger) {
       res.set('Retry-After', String(retryAfter));
       res.set('RateLimit-Policy', `"likes";q=${known.limit};w=${windowS}`);
       res.set('RateLimit', `"likes";r=0;t=${retryAfter}`);
+    } else if (known instanceof MethodNotAllowedError) {
+      res.set('Allow', known.allow.join(', '));
     } else if (known instanceof UnavailableError) {
       res.set('Retry-After', String(known.retryAfterSeconds));
       if (known.cause) log.warn('request failed: dependency unavailable', { err: known });
@@ -79,8 +89,18 @@ function toApiError(err: unknown): ApiError | undefined {
   const type = (err as { type?: unknown }).type;
   if (type === 'entity.too.large') return new PayloadTooLargeError('the request body is larger than 16 KiB');
   if (type === 'entity.parse.failed') return new InvalidRequestError('the body is not valid JSON', 'body');
-  if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
-    return new InvalidRequestError('unsupported body encoding', 'body');
+  if (type === 'encoding.unsupported') return new UnsupportedMediaTypeError('unsupported Content-Encoding');
+  if (type === 'charset.unsupported') return new UnsupportedMediaTypeError('unsupported body charset');
+  // The router's percent-decoding of a path parameter fails with a URIError: bad input, not a server fault.
+  if (err instanceof URIError) return new InvalidRequestError('not valid percent-encoding', 'path');
+  // Anything else the HTTP layer rejects as the client's fault (a body that is not valid gzip/deflate/br, a
+  // Content-Length that does not match the body, an aborted upload) comes as an http-errors 4xx: still bad
+  // input, answered with the contract's code and a fixed message rather than the library's wording.
+  const status = (err as { status?: unknown }).status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    if (status === 413) return new PayloadTooLargeError('the request body is larger than 16 KiB');
+    if (status === 415) return new UnsupportedMediaTypeError('unsupported body encoding');
+    return new InvalidRequestError('the body could not be read (bad encoding or length)', 'body');
   }
   return undefined;
 }

@@ -16,6 +16,7 @@ import client from 'prom-client';
 import type { ApiConfig } from '../config.js';
 import { LruPostViewCache } from '../cache/post-view-cache.js';
 import { createApp } from '../http/app.js';
+import { answerClientErrors } from '../http/client-error.js';
 import { createKafka } from '../kafka/client.js';
 import { KafkaEventLog } from '../kafka/event-log.js';
 import type { Logger } from '../observability/logger.js';
@@ -192,6 +193,7 @@ async function runWorker(config: ApiConfig, log: Logger): Promise<void> {
     const s = app.listen(config.LIKEPIPE_API_PORT, config.LIKEPIPE_API_HOST, () => resolve(s));
   });
   server.keepAliveTimeout = 65_000;
+  answerClientErrors(server);
   log.info('like-api listening', { host: config.LIKEPIPE_API_HOST, port: config.LIKEPIPE_API_PORT });
 
   return new Promise((resolve) => {
