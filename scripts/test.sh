@@ -9,6 +9,8 @@
 #                             project is left out). Needs root; off by itself when LIKEPIPE_TEST_K8S=false.
 #   LIKEPIPE_TEST_IMAGES=false  no `npm run images` beside the stack (the images suite then builds them itself);
 #                             ignored while the real node runs: its pods run those images
+#   LIKEPIPE_KAFKA_BROKERS=3  three Kafka brokers instead of one (RF 3, min.insync.replicas 2); only then does
+#                             the Kafka failover test run (it needs a broker to kill)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/lib/private-stack.sh"
@@ -19,6 +21,9 @@ WITH_NODE=${LIKEPIPE_TEST_REALNODE:-true}
 WITH_IMAGES=${LIKEPIPE_TEST_IMAGES:-true}
 [ "$WITH_NODE" = false ] || WITH_IMAGES=true
 export LIKEPIPE_TEST_OFFSET=$OFFSET
+# One Kafka broker unless asked for three: on three, the failure test that stops all of Kafka can find a consumer
+# stalled after the whole-cluster restart (README, Known limitations), so three is not yet the default.
+export LIKEPIPE_KAFKA_BROKERS=${LIKEPIPE_KAFKA_BROKERS:-1}
 private_stack test "$OFFSET"
 # Faster loops than production so failure-and-repair tests finish in seconds; same code paths.
 export LIKEPIPE_RECONCILE_INTERVAL_MS=1000 LIKEPIPE_FLUSH_INTERVAL_MS=500 LIKEPIPE_API_WORKERS=2
@@ -122,8 +127,11 @@ set +e
 left_out=()
 [ "$WITH_K8S" != false ] || left_out+=(k8s)
 [ "$WITH_NODE" != false ] || left_out+=(realnode)
+# The failover test fails by design on a single broker, so a one-broker run leaves it out like a missing server.
+skip_paths=()
+[ "$LIKEPIPE_KAFKA_BROKERS" = 3 ] || skip_paths=(--testPathIgnorePatterns /node_modules/ kafka-failover)
 NODE_OPTIONS=--experimental-vm-modules node_modules/.bin/jest --runInBand --json --outputFile="$results" \
-  ${left_out[@]+--ignoreProjects "${left_out[@]}"} "$@"
+  ${left_out[@]+--ignoreProjects "${left_out[@]}"} ${skip_paths[@]+"${skip_paths[@]}"} "$@"
 rc=$?
 set -e
 # One plain closing line for CI logs, whatever the reporter printed above it.

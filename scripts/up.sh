@@ -40,7 +40,7 @@ for p in $REDIS_PORTS; do redis_nodes+="${redis_nodes:+,}127.0.0.1:$p"; done
 LIKEPIPE_API_URL=http://127.0.0.1:$API_PORT
 DATABASE_URL=$(bash "$S/postgres.sh" url)
 REDIS_CLUSTER_NODES=$redis_nodes
-KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
+KAFKA_BROKERS=$KAFKA_BOOTSTRAP_SERVERS
 LIKEPIPE_JWT_SECRET=$(cat "$LIKEPIPE_STATE/secrets/jwt-secret")
 LIKEPIPE_PROMETHEUS_URL=$(bash "$S/prometheus.sh" url)
 LIKEPIPE_PROMTOOL=$(bash "$S/prometheus.sh" promtool-path)
@@ -65,7 +65,7 @@ cat >&2 <<MSG
 [likepipe] up in $((SECONDS - started))s
   like-API      http://127.0.0.1:$API_PORT   (/healthz /readyz /metrics, API under /api)${workers}
   Redis Cluster $redis_nodes
-  Kafka         127.0.0.1:$KAFKA_PORT (topic $KAFKA_TOPIC, $KAFKA_PARTITIONS partitions or more)
+  Kafka         $KAFKA_BOOTSTRAP_SERVERS (topic $KAFKA_TOPIC, $KAFKA_PARTITIONS partitions or more, $KAFKA_BROKER_COUNT replicas)
   Postgres      127.0.0.1:$PG_PORT (URL in $ENV_FILE)
   Prometheus    $(bash "$S/prometheus.sh" url)   (scrapes every role; config $LIKEPIPE_STATE/prometheus/prometheus.yml)
   env file      $ENV_FILE    logs $LOG_DIR/

@@ -34,6 +34,21 @@ ENV_FILE="$LIKEPIPE_STATE/local.env"
 log() { printf '[likepipe] %s\n' "$*" >&2; }
 die() { printf '[likepipe] error: %s\n' "$*" >&2; exit 1; }
 
+# Kafka brokers: 1 (the default, named `kafka`) or 3 (`kafka-1`..`kafka-3`, combined broker+controller nodes
+# forming one 3-voter quorum, so one broker may die without losing an acknowledged like). Broker N keeps the
+# pair of ports after broker N-1's: 9092/9093, 9094/9095, 9096/9097, so a private stack's offset moves all six.
+KAFKA_BROKER_COUNT="${LIKEPIPE_KAFKA_BROKERS:-1}"
+[[ "$KAFKA_BROKER_COUNT" == 1 || "$KAFKA_BROKER_COUNT" == 3 ]] ||
+  die "LIKEPIPE_KAFKA_BROKERS must be 1 or 3, got '$KAFKA_BROKER_COUNT'"
+# kafka_port N / kafka_controller_port N: broker N's (1-based) client and controller ports
+kafka_port() { echo $((KAFKA_PORT + 2 * ($1 - 1))); }
+kafka_controller_port() { echo $((KAFKA_CONTROLLER_PORT + 2 * ($1 - 1))); }
+KAFKA_BOOTSTRAP_SERVERS=""
+for ((_i = 1; _i <= KAFKA_BROKER_COUNT; _i++)); do
+  KAFKA_BOOTSTRAP_SERVERS+="${KAFKA_BOOTSTRAP_SERVERS:+,}127.0.0.1:$(kafka_port "$_i")"
+done
+unset _i
+
 # The worker roles the local stack runs beside the like-API: the contract's, except the redis-cluster-keeper,
 # which only a Redis Cluster on Kubernetes needs (its nodes come back with new IPs; ours keep 127.0.0.1).
 LOCAL_WORKER_ROLES=""

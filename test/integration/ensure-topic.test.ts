@@ -102,13 +102,15 @@ describe('ensure-topic', () => {
   });
 
   it('fails at once, saying why, when Kafka refuses the topic (replication factor above the brokers)', async () => {
+    const brokerCount = env.KAFKA_BROKERS!.split(',').length;
     const name = uid('ensure-topic-rf');
     otherTopics.push(name);
     const t0 = Date.now();
     const err = await ensureTopic(
       config({
         LIKEPIPE_KAFKA_TOPIC: name,
-        LIKEPIPE_KAFKA_REPLICATION_FACTOR: '3',
+        // One more replica than the stack has brokers (1 or 3).
+        LIKEPIPE_KAFKA_REPLICATION_FACTOR: String(brokerCount + 1),
         LIKEPIPE_KAFKA_MIN_INSYNC_REPLICAS: '2',
       }),
       log,
@@ -116,7 +118,9 @@ describe('ensure-topic', () => {
     expect(err).toBeInstanceOf(EnsureTopicError);
     expect((err as EnsureTopicError).retriable).toBe(false);
     expect((err as Error).message).toMatch(
-      new RegExp(`refused to create 4 partitions with replication factor 3 for topic ${name}: .*[Rr]eplication.factor`),
+      new RegExp(
+        `refused to create 4 partitions with replication factor ${brokerCount + 1} for topic ${name}: .*[Rr]eplication.factor`,
+      ),
     );
     expect(Date.now() - t0).toBeLessThan(15_000); // not retried until the 30 s timeout
   });

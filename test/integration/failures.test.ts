@@ -73,6 +73,18 @@ describe('failures', () => {
     } finally {
       await stack('kafka', 'start');
       await stack('up'); // restarts whatever gave up while Kafka was away
+      // With three brokers a whole-cluster restart moves every group's coordinator while the consumers rejoin, and
+      // kafkajs can leave a partition it was assigned unfetched after an OffsetFetch answered NOT_COORDINATOR (a
+      // known limitation, see the README). A fresh consumer starts from the committed offsets, so restarting them
+      // loses nothing and keeps the later tests independent of it; one broker dying (kafka-failover) needs no help.
+      if (env.KAFKA_BROKERS!.split(',').length > 1) {
+        await Promise.all(
+          ['truth-writer', 'analytics', 'notifier', 'feed-ranker'].map(async (role) => {
+            await stack('app', 'stop', role);
+            await stack('app', 'start', role, role);
+          }),
+        );
+      }
     }
     const after = uid('post-kafka');
     await waitFor('likes to succeed again', async () => (await like(after, postId)).status === 200, 60_000, 500);
