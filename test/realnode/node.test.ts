@@ -1,6 +1,6 @@
-import { execFile } from 'node:child_process';
 import { existsSync, readlinkSync } from 'node:fs';
 import type { Obj } from '../support/k8s.js';
+import { CONTAINERD, NODE, TAINT, inNode, requireNode, run } from '../support/realnode.js';
 
 /**
  * The real kubelet node (scripts/k8s/node.sh) that scripts/test.sh joins to the test control plane unless
@@ -8,27 +8,11 @@ import type { Obj } from '../support/k8s.js';
  * node's CNI bridge, and are reachable through a ClusterIP Service by way of kube-proxy's rules, all inside the
  * node's own network namespace. scripts/test.sh leaves this project out when it starts no node.
  */
-const NODE = process.env.LIKEPIPE_REAL_NODE;
-const NETNS = process.env.LIKEPIPE_REAL_NODE_NETNS ?? '';
-const CONTAINERD = process.env.LIKEPIPE_REAL_NODE_CONTAINERD ?? '';
-const TAINT = process.env.LIKEPIPE_REAL_NODE_TAINT ?? '';
 const PAUSE_IMAGE = process.env.LIKEPIPE_REAL_NODE_PAUSE_IMAGE ?? '';
 const ECHO_IMAGE = process.env.LIKEPIPE_REAL_NODE_ECHO_IMAGE ?? '';
 
 // The shared helpers insist on KUBECONFIG when imported, which only a started control plane provides.
 const k8s = NODE ? await import('../support/k8s.js') : undefined;
-
-function run(cmd: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: 30_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${cmd} ${args.join(' ')} failed: ${String(stderr) || err.message}`));
-      else resolve(String(stdout));
-    });
-  });
-}
-
-/** A command in the node's network namespace (nsenter, as the node's own processes run). */
-const inNode = (...args: string[]) => run('nsenter', [`--net=${NETNS}`, ...args]);
 
 /** containerd's running tasks on the node: container id -> pid. */
 async function tasks(): Promise<Map<string, number>> {
@@ -68,8 +52,7 @@ describe('a real kubelet node beside kwok', () => {
   const ids = new Map<string, string>(); // pod name -> container id
 
   beforeAll(async () => {
-    if (!NODE)
-      throw new Error('no real node: run this project through `npm test`, which starts one (scripts/k8s/node.sh)');
+    requireNode();
     await k8s!.createNamespace(ns);
     await k8s!.waitFor('the namespace default ServiceAccount', () => k8s!.getJson('serviceaccount', 'default', ns));
   });
