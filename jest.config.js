@@ -25,6 +25,7 @@ const common = {
     '^@likepipe/client$': '<rootDir>/packages/client/src/index.ts',
     '^@likepipe/pipeline/(.*)\\.js$': '<rootDir>/apps/pipeline/src/$1.ts',
     '^@likepipe/operator/(.*)\\.js$': '<rootDir>/operator/src/$1.ts',
+    '^@likepipe/loadtest/(.*)\\.js$': '<rootDir>/loadtest/src/$1.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
 };

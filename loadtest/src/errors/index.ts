@@ -1,0 +1,2 @@
+export { ScenarioError } from './scenario-error.js';
+export { ChaosError } from './chaos-error.js';
