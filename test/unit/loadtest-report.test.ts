@@ -124,7 +124,7 @@ describe('HTML report of a load-test run', () => {
   });
 
   test('every plot marks each fault at its time, its recovery dashed, and shades its error window', () => {
-    for (const [id, svg] of plots(doc)) {
+    for (const svg of plots(doc).values()) {
       const faults = all([svg], (e) => e.name === 'g' && hasClass(e, 'chaos-fault'));
       const recoveries = all([svg], (e) => e.name === 'g' && hasClass(e, 'chaos-recovery'));
       expect(faults.map((g) => g.children.find((c) => c.name === 'text')!.text)).toEqual([
@@ -147,7 +147,6 @@ describe('HTML report of a load-test run', () => {
       const rect = windows[1]!.children.find((c) => c.name === 'rect')!;
       expect(num(rect, 'x')).toBeCloseTo(xOf(svg, 60), 1);
       expect(num(rect, 'width')).toBeCloseTo(xOf(svg, 60 + 11.8) - xOf(svg, 60), 0);
-      expect(id).toMatch(/^plot-/);
     }
   });
 
