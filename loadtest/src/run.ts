@@ -69,9 +69,18 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<RunSummar
   const chaos: ChaosEvent[] = [];
   let activeFault = '';
   const sampleUsers = Array.from({ length: 1_000 }, (_, i) => `${runId}-u${i}`);
+  let chaosFinished = s.chaos.length === 0;
   const chaosDone = (async () => {
-    for (const step of s.chaos) {
-      await sleepUntil(engine, step.atS * 1000);
+    // Faults follow the schedule, but a recovery that overran (a broker slow to rejoin its ISRs) pushes the
+    // rest back by as much, so every fault gets the calm before it that the schedule planned.
+    let slip = 0;
+    for (const [i, step] of s.chaos.entries()) {
+      const prev = s.chaos[i - 1];
+      const prevEvent = chaos[i - 1];
+      if (prev && prevEvent?.recoveredAtS != null) {
+        slip = Math.max(slip, prevEvent.recoveredAtS - (prevEvent.atS + prev.recoverAfterS));
+      }
+      await sleepUntil(engine, (step.atS + slip) * 1000);
       const event: ChaosEvent = {
         fault: step.fault,
         target: '',
@@ -93,7 +102,7 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<RunSummar
         event.target = `FAILED TO INJECT: ${(err as Error).message}`;
         o.progress(`⚡ ${step.fault}: ${event.target}`);
       }
-      await sleepUntil(engine, (step.atS + step.recoverAfterS) * 1000);
+      await sleepUntil(engine, (event.atS + step.recoverAfterS) * 1000);
       try {
         await injected?.recover();
         event.recoveredAtS = engine.now() / 1000;
@@ -103,6 +112,7 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<RunSummar
       }
       activeFault = '';
     }
+    chaosFinished = true;
   })();
 
   // Bots act beside the phases at their own fixed rate, one second at a time until the phases end.
@@ -136,6 +146,18 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<RunSummar
       saturation = found.saturation;
       cursor = found.endMs;
     }
+  }
+  // The load outlasts the chaos schedule: if recoveries overran the phases, the last phase goes on until the
+  // last part is back and then 10 s more, so every recovery is seen under load.
+  const last = s.phases.at(-1)!;
+  if (!chaosFinished && last.kind !== 'steps') {
+    while (!chaosFinished) {
+      await engine.segment(last.name, rate, cursor, 1_000, () => workload.next());
+      cursor += 1_000;
+    }
+    await engine.segment(last.name, rate, cursor, 10_000, () => workload.next());
+    cursor += 10_000;
+    recorder.endPhase(last.name, cursor);
   }
   phasesDone = true;
   await botsDone;
