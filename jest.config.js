@@ -1,5 +1,5 @@
 // Projects: `unit` (pure logic, no servers), `integration` (the real local stack that scripts/test.sh brings
-// up), `browser` (the demo page in headless Chromium against that stack), `images` (the container images),
+// up), `loadtest` (the short load tests on a stack of their own), `browser` (the demo page in headless Chromium against that stack), `images` (the container images),
 // `k8s` (the operator on a real control plane) and `realnode` (real containers on a kubelet node joined to that
 // control plane). Tests are TypeScript run through @swc/jest as ESM; `tsc -b` type-checks them.
 const swc = [
@@ -50,6 +50,12 @@ export default {
       // The images scripts/images.sh builds (buildah or docker), read as docker-archives and run with runc.
       displayName: 'images',
       testMatch: ['<rootDir>/test/images/**/*.test.ts'],
+    },
+    {
+      ...common,
+      // The short load tests (loadtest/scenarios) through `npm run loadtest`, on a private 3-broker stack.
+      displayName: 'loadtest',
+      testMatch: ['<rootDir>/test/loadtest/**/*.test.ts'],
     },
     {
       ...common,
