@@ -1,7 +1,8 @@
 // Projects: `unit` (pure logic, no servers), `integration` (the real local stack that scripts/test.sh brings
-// up), `loadtest` (the short load tests on a stack of their own), `browser` (the demo page in headless Chromium against that stack), `images` (the container images),
-// `k8s` (the operator on a real control plane) and `realnode` (real containers on a kubelet node joined to that
-// control plane). Tests are TypeScript run through @swc/jest as ESM; `tsc -b` type-checks them.
+// up), `loadtest` (the short load tests on a stack of their own), `browser` (the demo page in headless Chromium
+// against that stack), `images` (the container images), `k8s` (the operator on a real control plane) and
+// `realnode` (real containers on a kubelet node joined to that control plane). Tests are TypeScript run through
+// @swc/jest as ESM; `tsc -b` type-checks them.
 const swc = [
   '@swc/jest',
   {
