@@ -157,8 +157,13 @@ async function stopApi(t: ChaosTarget): Promise<Injected> {
   return {
     target: `${api.name} ${api.url} (SIGTERM: drains, then exits)`,
     recover: () =>
-      stackScript('app', 'start', api.name, 'like-api', `LIKEPIPE_API_PORT=${new URL(api.url).port}`, 'LIKEPIPE_API_WORKERS=1').then(
-        () => undefined,
-      ),
+      stackScript(
+        'app',
+        'start',
+        api.name,
+        'like-api',
+        `LIKEPIPE_API_PORT=${new URL(api.url).port}`,
+        'LIKEPIPE_API_WORKERS=1',
+      ).then(() => undefined),
   };
 }

@@ -74,7 +74,14 @@ export class Engine {
       if (this.inFlight === 0) for (const wake of this.idle.splice(0)) wake();
     };
     const req = http.request(
-      { host: url.hostname, port: url.port, method: planned.method, path: planned.path, headers: planned.headers, agent },
+      {
+        host: url.hostname,
+        port: url.port,
+        method: planned.method,
+        path: planned.path,
+        headers: planned.headers,
+        agent,
+      },
       (res) => {
         res.resume();
         res.on('end', () =>

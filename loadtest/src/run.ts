@@ -142,7 +142,14 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<RunSummar
       cursor += phase.durationS * 1000;
       recorder.endPhase(phase.name, cursor);
     } else {
-      const found = await findSaturation(phase, engine, recorder, cursor, () => workload.next(), (r) => (rate = r));
+      const found = await findSaturation(
+        phase,
+        engine,
+        recorder,
+        cursor,
+        () => workload.next(),
+        (r) => (rate = r),
+      );
       saturation = found.saturation;
       cursor = found.endMs;
     }
@@ -223,7 +230,11 @@ async function findSaturation(
   let reason = `reached maxRate ${phase.maxRate}/s without missing a target`;
   const verdicts: Promise<void>[] = [];
   let cursor = startMs;
-  for (let k = 0, rate = phase.startRate; !stop.signal.aborted; k++, rate = Math.min(phase.maxRate, rate * phase.factor)) {
+  for (
+    let k = 0, rate = phase.startRate;
+    !stop.signal.aborted;
+    k++, rate = Math.min(phase.maxRate, rate * phase.factor)
+  ) {
     const name = `${phase.name}-${k + 1}`;
     onRate(rate);
     recorder.beginPhase(name, 'step', rate, cursor);
@@ -266,7 +277,8 @@ function missed(
   const answered = p.ok + p.errors;
   const misses: string[] = [];
   if (p.latency.p99 > t.p99Ms) misses.push(`p99 ${p.latency.p99.toFixed(0)} ms > ${t.p99Ms} ms`);
-  if (answered && p.errors / answered > t.errorRate) misses.push(`errors ${((100 * p.errors) / answered).toFixed(2)} %`);
+  if (answered && p.errors / answered > t.errorRate)
+    misses.push(`errors ${((100 * p.errors) / answered).toFixed(2)} %`);
   if (p.arrivals && p.dropped / p.arrivals > t.droppedRate) {
     misses.push(`dropped ${((100 * p.dropped) / p.arrivals).toFixed(2)} %`);
   }

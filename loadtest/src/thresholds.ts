@@ -16,7 +16,12 @@ export function judge(s: Scenario, phases: PhaseSummary[], chaos: ChaosEvent[], 
     const answered = p.ok + p.errors;
     const errorRate = answered ? p.errors / answered : 0;
     const droppedRate = p.arrivals ? p.dropped / p.arrivals : 0;
-    add(`${p.name}: error rate`, `≤ ${pct(s.thresholds.maxErrorRate)}`, pct(errorRate), errorRate <= s.thresholds.maxErrorRate);
+    add(
+      `${p.name}: error rate`,
+      `≤ ${pct(s.thresholds.maxErrorRate)}`,
+      pct(errorRate),
+      errorRate <= s.thresholds.maxErrorRate,
+    );
     add(
       `${p.name}: dropped arrivals`,
       `≤ ${pct(s.thresholds.maxDroppedRate)}`,
@@ -24,20 +29,28 @@ export function judge(s: Scenario, phases: PhaseSummary[], chaos: ChaosEvent[], 
       droppedRate <= s.thresholds.maxDroppedRate,
     );
     const p99 = s.thresholds.p99Ms[p.name];
-    if (p99 !== undefined) add(`${p.name}: p99 latency`, `≤ ${p99} ms`, `${p.latency.p99.toFixed(1)} ms`, p.latency.p99 <= p99);
+    if (p99 !== undefined)
+      add(`${p.name}: p99 latency`, `≤ ${p99} ms`, `${p.latency.p99.toFixed(1)} ms`, p.latency.p99 <= p99);
   }
   for (const c of chaos) {
     add(
       `${c.fault}: error window`,
       `≤ ${c.maxErrorWindowS} s`,
-      c.recoveredAtS === null ? `${c.errorWindowS.toFixed(1)} s, NOT RECOVERED` : `${c.errorWindowS.toFixed(1)} s (${c.errors} errors)`,
+      c.recoveredAtS === null
+        ? `${c.errorWindowS.toFixed(1)} s, NOT RECOVERED`
+        : `${c.errorWindowS.toFixed(1)} s (${c.errors} errors)`,
       c.errorWindowS <= c.maxErrorWindowS && c.recoveredAtS !== null,
     );
   }
   add('acknowledged likes lost', '0', String(audit.missing), audit.missing === 0);
   add('acknowledged unlikes lost', '0', String(audit.unlikesLost), audit.unlikesLost === 0);
   add('posts with like_count ≠ rows', '0', String(audit.countMismatches.length), audit.countMismatches.length === 0);
-  add('posts the API counts wrong after one reconcile period', '0', String(audit.apiMismatches.length), audit.apiMismatches.length === 0);
+  add(
+    'posts the API counts wrong after one reconcile period',
+    '0',
+    String(audit.apiMismatches.length),
+    audit.apiMismatches.length === 0,
+  );
   add('idempotent replays that differed', '0', String(audit.replayMismatches), audit.replayMismatches === 0);
   add(
     'Postgres transactions per 1,000 likes',

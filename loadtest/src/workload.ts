@@ -130,7 +130,8 @@ export class WorkloadModel {
       const post = this.post();
       const user = this.user();
       const pair = `${post}\0${user}`;
-      if ((!this.busy.has(pair) && !this.tainted.has(pair)) || tries >= 8) return this.action('like', post, user, false);
+      if ((!this.busy.has(pair) && !this.tainted.has(pair)) || tries >= 8)
+        return this.action('like', post, user, false);
     }
   }
 
