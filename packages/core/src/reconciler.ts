@@ -23,6 +23,14 @@ export interface ReconcileSpeed {
   replace(snapshot: PostSnapshot): Promise<void>;
 }
 
+/**
+ * Whether Postgres holds every like event produced so far: the truth-writer's consumer group has no lag. Only
+ * then is a stable mismatch drift in Redis rather than a truth-writer that is down or behind.
+ */
+export interface TruthFreshness {
+  caughtUp(): Promise<boolean>;
+}
+
 export interface ReconcilePassResult {
   checked: number;
   repaired: number;
@@ -31,7 +39,8 @@ export interface ReconcilePassResult {
 
 /**
  * One bounded pass of Redis ⇄ Postgres repair: queued repairs, recently touched posts and a page of the slow
- * sweep. Postgres is the truth; Redis is overwritten only on a stable mismatch (see StableMismatchPolicy).
+ * sweep. Postgres is the truth; Redis is overwritten only on a stable mismatch while the truth is caught up
+ * (see StableMismatchPolicy).
  */
 export class Reconciler {
   private cursor = '';
@@ -40,6 +49,7 @@ export class Reconciler {
   constructor(
     private readonly truth: ReconcileTruth,
     private readonly speed: ReconcileSpeed,
+    private readonly freshness: TruthFreshness,
     private readonly clock: Clock,
     minMismatchAgeMs: number,
   ) {
@@ -47,6 +57,11 @@ export class Reconciler {
   }
 
   async pass(): Promise<ReconcilePassResult> {
+    // Asked before the truth is read, so a yes covers every event the counts below could be missing. Not knowing
+    // (Kafka unreachable) is treated as behind: a wrong repair serves a too-low count, a held one only waits.
+    const mayRepair = await Promise.resolve()
+      .then(() => this.freshness.caughtUp())
+      .catch(() => false);
     const rows = await this.truth.candidates(this.cursor);
     const sweep = rows.filter((r) => r.source === 'sweep');
     // An empty or short sweep page means we reached the end: start over next time.
@@ -68,7 +83,7 @@ export class Reconciler {
         if (row.requestedAt) await this.truth.drainRepair(row.postId, row.requestedAt);
         continue;
       }
-      const verdict = this.policy.observe(row.postId, redisCount, row.truthCount, this.clock.now());
+      const verdict = this.policy.observe(row.postId, redisCount, row.truthCount, this.clock.now(), mayRepair);
       result.verdicts[verdict]++;
       if (verdict === 'repair') {
         const snapshot = await this.truth.loadSnapshot(row.postId);

@@ -1,5 +1,8 @@
-import { Reconciler, systemClock } from '@likepipe/core';
+import { consumerGroup } from '@likepipe/contract';
+import { Reconciler, systemClock, type TruthFreshness } from '@likepipe/core';
+import type { Admin } from 'kafkajs';
 import type { ReconcilerConfig } from '../config.js';
+import { readConsumerLag } from '../kafka/consumer-lag.js';
 import type { Logger } from '../observability/logger.js';
 import { reconcileChecks, reconcileRepairs, reconcileTickDuration } from '../observability/metrics.js';
 import { failSpan, tracer } from '../observability/spans.js';
@@ -10,6 +13,42 @@ import { createBreaker } from '../resilience/breaker.js';
 import { startPeriodicTask } from '../runtime/periodic-task.js';
 import { RoleProcess } from '../runtime/role-process.js';
 
+/** A Kafka that does not answer must not stall the passes for kafkajs' retries; unknown counts as behind. */
+const FRESHNESS_TIMEOUT_MS = 5_000;
+
+/**
+ * The truth is caught up when the truth-writer's group has committed every offset on the topic: it commits
+ * only after the Postgres transaction holding those events. The admin connects on first use, so a reconciler
+ * started while Kafka is down still runs its passes (holding repairs) and picks Kafka up when it is back.
+ */
+function truthWriterFreshness(admin: Admin, topic: string, log: Logger): TruthFreshness {
+  let connected: Promise<void> | undefined;
+  const read = async () => {
+    connected ??= admin.connect().catch((err: unknown) => {
+      connected = undefined;
+      throw err;
+    });
+    await connected;
+    return (await readConsumerLag(admin, consumerGroup('truth-writer'), topic)) === 0;
+  };
+  return {
+    async caughtUp() {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('consumer lag read timed out')), FRESHNESS_TIMEOUT_MS);
+      });
+      try {
+        return await Promise.race([read(), timeout]);
+      } catch (err) {
+        log.debug('could not read the truth-writer lag; holding repairs', { err: err as Error });
+        throw err;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
+
 /** The reconciler role: every interval, one bounded pass of Redis repair from Postgres. */
 export async function runReconciler(config: ReconcilerConfig, log: Logger): Promise<void> {
   const proc = new RoleProcess('reconciler', log);
@@ -18,6 +57,8 @@ export async function runReconciler(config: ReconcilerConfig, log: Logger): Prom
   const truth = new PgReconcileStore(proc.pool(config.DATABASE_URL, 2), sweep, interval);
   const redis = proc.redis(config.REDIS_CLUSTER_NODES, { commandTimeoutMs: 5_000, failFast: true });
   const speed = new RedisSpeedLayer(redis, createBreaker({ name: 'redis', timeoutMs: 10_000 }));
+  const admin = proc.kafka(config.KAFKA_BROKERS).admin();
+  const freshness = truthWriterFreshness(admin, config.LIKEPIPE_KAFKA_TOPIC, log);
   const reconciler = new Reconciler(
     truth,
     {
@@ -26,6 +67,7 @@ export async function runReconciler(config: ReconcilerConfig, log: Logger): Prom
         await speed.install(snapshot, 'replace');
       },
     },
+    freshness,
     systemClock,
     // A mismatch must hold across a full interval to count as drift rather than lag.
     interval,
@@ -63,6 +105,8 @@ export async function runReconciler(config: ReconcilerConfig, log: Logger): Prom
     lastPassOk = false;
     log.warn('reconcile pass failed; will retry', { err: err as Error });
   });
+  // Registered first so it runs after the passes have stopped: a pass in progress may still be reading lag.
+  proc.onStop(() => admin.disconnect().catch(() => undefined));
   proc.onStop(() => passes.stop());
   return proc.run({ intervalMs: interval, sweepSize: sweep });
 }
