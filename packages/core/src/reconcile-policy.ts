@@ -6,10 +6,10 @@
  * Redis or Postgres state in between, so live traffic is not moving it. That alone does not make Postgres
  * right: with the truth-writer down or lagging, Postgres is just as still, only stale, and Redis is the side
  * that holds the acknowledged likes. So a stable mismatch is drift only when, in addition, the truth is caught
- * up (the truth-writer has consumed every event produced before the counts were read): the caller says so
+ * up (the truth-writer has consumed every event that was on the topic a check earlier): the caller says so
  * with `mayRepair`. Until then the mismatch is held, its first sighting kept, so it is repaired on the first
  * check after the truth-writer catches up rather than one more interval later. Invariant 2 thus holds within
- * about two reconcile periods of quiet once the truth-writer has no lag.
+ * about two reconcile periods of quiet once the truth-writer has caught up.
  */
 export type ReconcileVerdict = 'in_sync' | 'watch' | 'repair';
 

@@ -1,8 +1,8 @@
 import { consumerGroup } from '@likepipe/contract';
+import { committedUpTo } from '@likepipe/ops';
 import { Reconciler, systemClock, type TruthFreshness } from '@likepipe/core';
 import type { Admin } from 'kafkajs';
 import type { ReconcilerConfig } from '../config.js';
-import { readConsumerLag } from '../kafka/consumer-lag.js';
 import type { Logger } from '../observability/logger.js';
 import { reconcileChecks, reconcileRepairs, reconcileTickDuration } from '../observability/metrics.js';
 import { failSpan, tracer } from '../observability/spans.js';
@@ -17,30 +17,43 @@ import { RoleProcess } from '../runtime/role-process.js';
 const FRESHNESS_TIMEOUT_MS = 5_000;
 
 /**
- * The truth is caught up when the truth-writer's group has committed every offset on the topic: it commits
- * only after the Postgres transaction holding those events. The admin connects on first use, so a reconciler
- * started while Kafka is down still runs its passes (holding repairs) and picks Kafka up when it is back.
+ * The truth is caught up when the truth-writer's group has committed, on every partition, at least the end
+ * offsets read at the previous pass (it commits only after the Postgres transaction holding those events):
+ * everything on the topic a pass ago is in Postgres, so a mismatch that held since then is drift, not lag. Not
+ * "lag is zero now", which a busy topic may never be: drift on a quiet post would never be repaired while other
+ * posts are liked. The admin connects on first use, so a reconciler started while Kafka is down still runs its
+ * passes (holding repairs) and picks Kafka up when it is back.
  */
 function truthWriterFreshness(admin: Admin, topic: string, log: Logger): TruthFreshness {
   let connected: Promise<void> | undefined;
+  let marks: Awaited<ReturnType<Admin['fetchTopicOffsets']>> | undefined;
   const read = async () => {
     connected ??= admin.connect().catch((err: unknown) => {
       connected = undefined;
       throw err;
     });
     await connected;
-    return (await readConsumerLag(admin, consumerGroup('truth-writer'), topic)) === 0;
+    const [ends, offsets] = await Promise.all([
+      admin.fetchTopicOffsets(topic),
+      admin.fetchOffsets({ groupId: consumerGroup('truth-writer'), topics: [topic] }),
+    ]);
+    const committed = offsets.find((t) => t.topic === topic)?.partitions ?? [];
+    const caughtUp = marks !== undefined && committedUpTo(marks, committed);
+    marks = ends;
+    return caughtUp;
   };
   return {
     async caughtUp() {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('consumer lag read timed out')), FRESHNESS_TIMEOUT_MS);
+        timer = setTimeout(() => reject(new Error('consumer offsets read timed out')), FRESHNESS_TIMEOUT_MS);
       });
       try {
         return await Promise.race([read(), timeout]);
       } catch (err) {
-        log.debug('could not read the truth-writer lag; holding repairs', { err: err as Error });
+        // Unknown counts as behind; the next pass reads fresh marks.
+        marks = undefined;
+        log.debug('could not read the truth-writer offsets; holding repairs', { err: err as Error });
         throw err;
       } finally {
         clearTimeout(timer);
