@@ -28,6 +28,8 @@ private_stack test "$OFFSET"
 # Faster loops than production so failure-and-repair tests finish in seconds; same code paths.
 export LIKEPIPE_RECONCILE_INTERVAL_MS=1000 LIKEPIPE_FLUSH_INTERVAL_MS=500 LIKEPIPE_API_WORKERS=2
 export LIKEPIPE_BENCH_ENDPOINTS=false LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS=6000
+# A short drain delay: the tests probe readiness themselves, and stop API processes often.
+export LIKEPIPE_SHUTDOWN_DELAY_MS=1000
 # Notifications coalesce over 2 s and push to a webhook the notifier test serves only while it runs: the rest
 # of the time the push service is dead, which must never hold up the notifier.
 export LIKEPIPE_NOTIFY_WINDOW_MS=2000 LIKEPIPE_NOTIFY_WEBHOOK_URL=http://127.0.0.1:$((8099 + OFFSET))/hook

@@ -74,6 +74,11 @@ const likeApi = z.object({
   LIKEPIPE_PRODUCER_TIMEOUT_MS: int(5_000, 100, 120_000),
   LIKEPIPE_REDIS_TIMEOUT_MS: int(1_000, 10, 60_000),
   LIKEPIPE_BENCH_ENDPOINTS: bool(false),
+  /**
+   * After SIGTERM, how long the API keeps serving while /readyz already says 503, before it stops accepting:
+   * the time a load balancer (a Service's endpoints, kube-proxy) needs to stop sending new connections.
+   */
+  LIKEPIPE_SHUTDOWN_DELAY_MS: int(5_000, 0, 60_000),
   /** How long each API process reuses the feed-ranker's candidate snapshot before reading Redis again. */
   LIKEPIPE_FEED_CACHE_MS: int(1_000, 1, 60_000),
   /** GET /api/posts/{id}/count: how long a count is served from memory, and how many posts are held. */

@@ -199,6 +199,12 @@ async function runWorker(config: ApiConfig, log: Logger): Promise<void> {
   return new Promise((resolve) => {
     onShutdown(log, async () => {
       shuttingDown = true;
+      // Not ready at once, but still serving until the load balancer has noticed: closing the listener first
+      // would refuse the connections still routed here (seen in the failover load test: conn-refused).
+      if (config.LIKEPIPE_SHUTDOWN_DELAY_MS > 0) {
+        log.info('not ready; serving until the shutdown delay ends', { delayMs: config.LIKEPIPE_SHUTDOWN_DELAY_MS });
+        await new Promise((r) => setTimeout(r, config.LIKEPIPE_SHUTDOWN_DELAY_MS));
+      }
       // Stop accepting, let in-flight requests finish (their likes are in the batcher), then flush it.
       // close() stops accepting and closes connections that are idle now. Busy keep-alive connections end
       // gracefully after their current answer, which says `Connection: close` (see createApp): never destroy
