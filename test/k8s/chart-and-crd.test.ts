@@ -147,6 +147,16 @@ describe('LikePipeline CRD', () => {
       'kafka.minInSyncReplicas must not exceed kafka.replicationFactor',
     ],
     [
+      'min ISR above the replication factor derived from the brokers',
+      { api: jwt, kafka: { brokers: 2, minInSyncReplicas: 3 } },
+      'kafka.minInSyncReplicas must not exceed kafka.replicationFactor',
+    ],
+    [
+      "min ISR above external mode's default replication factor",
+      { api: jwt, kafka: { mode: 'external', external: { bootstrapServers: ['k:9092'] }, minInSyncReplicas: 2 } },
+      'kafka.minInSyncReplicas must not exceed kafka.replicationFactor',
+    ],
+    [
       'a replication factor above the brokers',
       { api: jwt, kafka: { brokers: 1, replicationFactor: 3 } },
       'kafka.replicationFactor must not exceed kafka.brokers',
@@ -173,6 +183,33 @@ describe('LikePipeline CRD', () => {
     ],
   ])('rejects %s', async (_what, spec, message) => {
     expect(await reject(spec)).toContain(message);
+  });
+
+  test.each([
+    ['three brokers and no replication fields', { brokers: 3 }],
+    ['min ISR 3 within the factor three brokers derive', { brokers: 3, minInSyncReplicas: 3 }],
+    ['an explicit factor below the brokers', { brokers: 3, replicationFactor: 2 }],
+    [
+      'external mode with its own factor',
+      { mode: 'external', external: { bootstrapServers: ['k:9092'] }, replicationFactor: 3, minInSyncReplicas: 2 },
+    ],
+  ])('accepts %s, filling in no replication default', async (_what, kafka) => {
+    const lp = {
+      apiVersion: 'likepipe.io/v1alpha1',
+      kind: 'LikePipeline',
+      metadata: { name: uniqueName('ok'), namespace: ns },
+      spec: { api: jwt, kafka },
+    };
+    const r = await kubectlResult(['apply', '--dry-run=server', '-o', 'json', '-f', '-'], JSON.stringify(lp));
+    expect({ code: r.code, err: r.stderr }).toEqual({ code: 0, err: '' });
+    const stored = (JSON.parse(r.stdout) as Obj).spec.kafka as Obj;
+    expect({
+      replicationFactor: stored.replicationFactor as unknown,
+      minInSyncReplicas: stored.minInSyncReplicas as unknown,
+    }).toEqual({
+      replicationFactor: (kafka as Obj).replicationFactor as unknown,
+      minInSyncReplicas: (kafka as Obj).minInSyncReplicas as unknown,
+    });
   });
 
   test('rejected specs leave nothing behind', async () => {

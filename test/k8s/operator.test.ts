@@ -295,6 +295,52 @@ describe('operator: the small example end to end', () => {
     await kubectl('delete', 'lp', name, '-n', ns);
   });
 
+  test('kafka.brokers: 3 with no replication fields: the API server stores none, the operator derives RF 3 and min ISR 2', async () => {
+    const name = 'three';
+    await kubectlApply(
+      JSON.stringify({
+        apiVersion: 'likepipe.io/v1alpha1',
+        kind: 'LikePipeline',
+        metadata: { name, namespace: ns },
+        spec: {
+          api: { jwtSecretRef: { name: 'likepipe-jwt' } },
+          redis: { mode: 'external', external: { nodes: ['redis.example:6379'] } },
+          kafka: { brokers: 3, partitions: 6 },
+        },
+      }),
+    );
+    const stored = (await getJson('lp', name, ns))!;
+    expect(stored.spec.kafka).toMatchObject({ mode: 'builtin', brokers: 3 });
+    expect(stored.spec.kafka).not.toHaveProperty('replicationFactor');
+    expect(stored.spec.kafka).not.toHaveProperty('minInSyncReplicas');
+
+    const props = await waitFor(
+      'the builtin Kafka ConfigMap',
+      async () => (await getJson('configmap', `${name}-kafka-config`, ns))?.data['server.properties'] as string,
+    );
+    expect(props).toContain('\ndefault.replication.factor=3\n');
+    expect(props).toContain('\nmin.insync.replicas=2\n');
+    expect((await getJson('statefulset', `${name}-kafka`, ns))!.spec.replicas).toBe(3);
+    const tw = await waitFor('the truth-writer', () => getJson('deployment', `${name}-truth-writer`, ns));
+    const init = (tw.spec.template.spec.initContainers as Obj[]).find((c) => c.name === 'ensure-topic')!;
+    expect([env(init, 'LIKEPIPE_KAFKA_REPLICATION_FACTOR'), env(init, 'LIKEPIPE_KAFKA_MIN_INSYNC_REPLICAS')]).toEqual([
+      '3',
+      '2',
+    ]);
+
+    // Explicit values still answer to the CEL rules: min ISR above the factor never reaches the operator.
+    const r = await kubectlApply(
+      JSON.stringify({
+        ...stored,
+        metadata: { name, namespace: ns },
+        status: undefined,
+        spec: { ...stored.spec, kafka: { ...stored.spec.kafka, replicationFactor: 2, minInSyncReplicas: 3 } },
+      }),
+    ).catch((err: Error) => err.message);
+    expect(r).toContain('kafka.minInSyncReplicas must not exceed kafka.replicationFactor');
+    await kubectl('delete', 'lp', name, '-n', ns, '--wait=true');
+  });
+
   test('deleting the LikePipeline garbage-collects everything it owned', async () => {
     expect((await ownedObjects(ns, NAME)).size).toBeGreaterThan(0);
     await kubectl('delete', 'lp', NAME, '-n', ns, '--wait=true');

@@ -289,10 +289,9 @@ describe('operator: the builtin data stores run commands the operator renders', 
     (objs.get(`ConfigMap/${name}`) as { data: Record<string, string> } | undefined)!.data;
   const podOf = (objs: Map<string, KubeObject>, sts: string) => spec(objs.get(`StatefulSet/${sts}`)).template.spec;
   const containersOf = (pod: Any): Any[] => [...(pod.initContainers ?? []), ...pod.containers];
+  // No replicationFactor or minInSyncReplicas: three brokers alone must give RF 3 and min ISR 2.
   const threeBrokers = (s: LikePipeline['spec']) => {
     s.kafka.brokers = 3;
-    s.kafka.replicationFactor = 3;
-    s.kafka.minInSyncReplicas = 2;
     s.kafka.partitions = 9;
   };
 
@@ -354,6 +353,59 @@ describe('operator: the builtin data stores run commands the operator renders', 
       expect(props).toContain(`\n${line}\n`);
     }
     expect(spec(objectsOf(threeBrokers).get('StatefulSet/likes-kafka')).replicas).toBe(3);
+  });
+
+  test('the topic replication reaches every object that carries it: derived from the brokers, explicit values as given', () => {
+    const ensureTopic = (objs: Map<string, KubeObject>) => {
+      const tw = spec(objs.get('Deployment/likes-truth-writer')).template.spec;
+      const c = (tw.initContainers as Any[]).find((i) => i.name === 'ensure-topic');
+      const env = (name: string) => (c.env as Any[]).find((e) => e.name === name)?.value;
+      return [env('LIKEPIPE_KAFKA_REPLICATION_FACTOR'), env('LIKEPIPE_KAFKA_MIN_INSYNC_REPLICAS')];
+    };
+    const brokerDefaults = (objs: Map<string, KubeObject>) => {
+      const props = configOf(objs, 'likes-kafka-config')['server.properties']!;
+      return props.split('\n').filter((l) => /^(default\.replication\.factor|min\.insync\.replicas)=/.test(l));
+    };
+    const strimzi = (patch: (s: LikePipeline['spec']) => void) => {
+      const objs = byKey(
+        desiredState(
+          pipeline((s) => ((s.kafka.mode = 'strimzi'), patch(s))),
+          observed({ crds: { strimzi: true, cnpg: false, keda: false, serviceMonitor: false, prometheusRule: false } }),
+        ).objects,
+      );
+      const kafka = (objs.get('Kafka/likes') as Any).spec.kafka.config;
+      const topic = spec(objs.get('KafkaTopic/likes-like-events'));
+      return [kafka['default.replication.factor'], kafka['min.insync.replicas'], topic.replicas, topic.config];
+    };
+
+    const three = objectsOf(threeBrokers);
+    expect(brokerDefaults(three)).toEqual(['default.replication.factor=3', 'min.insync.replicas=2']);
+    expect(ensureTopic(three)).toEqual(['3', '2']);
+    expect(brokerDefaults(objectsOf())).toEqual(['default.replication.factor=1', 'min.insync.replicas=1']);
+    expect(ensureTopic(objectsOf())).toEqual(['1', '1']);
+    expect(strimzi(threeBrokers)).toEqual([3, 2, 3, { 'min.insync.replicas': 2 }]);
+
+    // Explicit values win over the derivation, in every object.
+    const explicit = (s: LikePipeline['spec']) => {
+      threeBrokers(s);
+      s.kafka.replicationFactor = 2;
+    };
+    expect(brokerDefaults(objectsOf(explicit))).toEqual(['default.replication.factor=2', 'min.insync.replicas=1']);
+    expect(ensureTopic(objectsOf(explicit))).toEqual(['2', '1']);
+    expect(strimzi(explicit)).toEqual([2, 1, 2, { 'min.insync.replicas': 1 }]);
+    const isr3 = (s: LikePipeline['spec']) => {
+      threeBrokers(s);
+      s.kafka.minInSyncReplicas = 3;
+    };
+    expect(ensureTopic(objectsOf(isr3))).toEqual(['3', '3']);
+
+    // External brokers: the operator cannot count them, so the contract's default until the user says.
+    const external = (s: LikePipeline['spec']) => {
+      s.kafka.mode = 'external';
+      s.kafka.brokers = 3;
+      s.kafka.external = { bootstrapServers: ['kafka.example:9092'] };
+    };
+    expect(ensureTopic(objectsOf(external))).toEqual(['1', '1']);
   });
 
   test("Kafka's start script: node id from the ordinal, storage formatted once with the derived cluster id, java -cp the image's jars", () => {

@@ -1,5 +1,11 @@
-import { DEFAULT_TOPIC, describeRoleEnv, type Role, type RoleEnvName } from '@likepipe/contract';
+import { DEFAULT_TOPIC } from '@likepipe/contract';
 import { DEFAULT_RUNBOOK_BASE_URL } from '@likepipe/monitoring';
+import {
+  DERIVED_REPLICATION_FACTOR_CAP,
+  DURABLE_MIN_INSYNC_REPLICAS,
+  EXTERNAL_DEFAULT_REPLICATION_FACTOR,
+} from '../desired/kafka-replication.js';
+import { roleDefault } from './role-default.js';
 import type { CelRule, JsonSchema } from './schema.js';
 import { GROUP, KIND, PLURAL, VERSION } from './types.js';
 
@@ -63,14 +69,14 @@ const rule = (rule: string, message: string, extra: { fieldPath?: string } = {})
 });
 
 /**
- * The default the contract gives a role's variable, for the spec field that sets it: a LikePipeline that
- * leaves the field out runs the role as the role would run with the variable unset.
+ * kafka.replicationFactor as the operator uses it (desired/kafka-replication.ts): as set, else derived from the
+ * mode and brokers. A CEL expression over the kafka object, so a rule can hold an explicit minInSyncReplicas
+ * to the factor the topic will really get.
  */
-function roleDefault<R extends Role>(role: R, name: RoleEnvName<R>): number {
-  const value = describeRoleEnv(role).find((v) => v.name === name)?.default;
-  if (typeof value !== 'number') throw new Error(`the contract gives ${role}'s ${name} no numeric default`);
-  return value;
-}
+const KAFKA_EFFECTIVE_RF =
+  `(has(self.replicationFactor) ? self.replicationFactor : ` +
+  `(self.mode == 'external' ? ${EXTERNAL_DEFAULT_REPLICATION_FACTOR} : ` +
+  `(self.brokers < ${DERIVED_REPLICATION_FACTOR_CAP} ? self.brokers : ${DERIVED_REPLICATION_FACTOR_CAP})))`;
 
 const IMAGE = { maxLength: 512, pattern: '^[a-z0-9][a-z0-9._/:@-]*$' };
 /**
@@ -285,17 +291,22 @@ export const specSchema = expandDefaults(
               rule('self >= oldSelf', 'kafka.partitions cannot be decreased: Kafka cannot remove partitions'),
             ],
           },
+          // No schema default: the default depends on brokers and mode, so the operator derives it.
           replicationFactor: int(
-            'Copies of every partition.',
+            'Copies of every partition. Unset: in builtin and strimzi modes the brokers, up to ' +
+              `${DERIVED_REPLICATION_FACTOR_CAP} (brokers: 3 gives ${DERIVED_REPLICATION_FACTOR_CAP} copies); in ` +
+              `external mode ${EXTERNAL_DEFAULT_REPLICATION_FACTOR}, since the operator cannot see your brokers: set it ` +
+              `(${DERIVED_REPLICATION_FACTOR_CAP} on three or more brokers). At most kafka.brokers in builtin and ` +
+              'strimzi modes. Only a new topic gets it: ensure-topic does not reassign partitions.',
             1,
             5,
-            roleDefault('ensure-topic', 'LIKEPIPE_KAFKA_REPLICATION_FACTOR'),
           ),
           minInSyncReplicas: int(
-            'Copies that must have a like before it counts as durable (acks=all).',
+            'Copies that must have a like before it counts as durable (the producer always uses acks=all). ' +
+              `Unset: ${DURABLE_MIN_INSYNC_REPLICAS} when the replication factor is ${DERIVED_REPLICATION_FACTOR_CAP} ` +
+              'or more, else 1. At most the replication factor, as set or derived.',
             1,
             5,
-            roleDefault('ensure-topic', 'LIKEPIPE_KAFKA_MIN_INSYNC_REPLICAS'),
           ),
           topic: str('Topic name.', { default: DEFAULT_TOPIC, maxLength: 249, pattern: '^[A-Za-z0-9._-]+$' }),
           image: str(
@@ -332,11 +343,12 @@ export const specSchema = expandDefaults(
             ...modeRules('kafka', 'external'),
             storageFixed('kafka'),
             rule(
-              'self.minInSyncReplicas <= self.replicationFactor',
-              'kafka.minInSyncReplicas must not exceed kafka.replicationFactor, or no write could ever succeed',
+              `!has(self.minInSyncReplicas) || self.minInSyncReplicas <= ${KAFKA_EFFECTIVE_RF}`,
+              'kafka.minInSyncReplicas must not exceed kafka.replicationFactor (as set, or as derived when unset), ' +
+                'or no write could ever succeed',
             ),
             rule(
-              "self.mode == 'external' || self.replicationFactor <= self.brokers",
+              "self.mode == 'external' || !has(self.replicationFactor) || self.replicationFactor <= self.brokers",
               'kafka.replicationFactor must not exceed kafka.brokers',
             ),
             rule(

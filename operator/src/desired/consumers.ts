@@ -5,6 +5,7 @@ import type { Deployment, HorizontalPodAutoscaler, KubeObject } from '../kube/ob
 import type { ScaledObject } from '../kube/third-party/keda.js';
 import type { Connections } from './connections.js';
 import { dataEnv, metricsEnv, roleEnv, secretEnv } from './env.js';
+import { kafkaReplication } from './kafka-replication.js';
 import { labels, names, objectMeta, selectorLabels, type DeployedWorker } from './meta.js';
 import { METRICS_CONTAINER_PORT, migrateInit, pipelinePodLabels, podSpecBase, roleContainer } from './pod.js';
 
@@ -100,12 +101,13 @@ function consumerEnv(lp: LikePipeline, role: ConsumerRole, c: Connections): V1En
 /** Creates the topic, or grows its partitions, before the truth-writer starts. It reads Kafka only. */
 function ensureTopicInit(lp: LikePipeline, c: Connections): V1Container {
   const k = lp.spec.kafka;
+  const replication = kafkaReplication(k);
   const env = roleEnv('ensure-topic', {
     KAFKA_BROKERS: c.kafkaBrokers.join(','),
     LIKEPIPE_KAFKA_TOPIC: k.topic,
     LIKEPIPE_KAFKA_PARTITIONS: k.partitions,
-    LIKEPIPE_KAFKA_REPLICATION_FACTOR: k.replicationFactor,
-    LIKEPIPE_KAFKA_MIN_INSYNC_REPLICAS: k.minInSyncReplicas,
+    LIKEPIPE_KAFKA_REPLICATION_FACTOR: replication.replicationFactor,
+    LIKEPIPE_KAFKA_MIN_INSYNC_REPLICAS: replication.minInSyncReplicas,
   });
   return roleContainer(lp, 'ensure-topic', env, {
     resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },

@@ -1,5 +1,6 @@
 import type { LikePipeline } from '../api/types.js';
 import { KAFKA_CONTROLLER_PORT, KAFKA_PORT } from './connections.js';
+import { kafkaReplication } from './kafka-replication.js';
 import { names } from './meta.js';
 
 /**
@@ -40,6 +41,7 @@ const brokerHost = (lp: LikePipeline, i: number | string) =>
  */
 export function kafkaServerProperties(lp: LikePipeline): string {
   const k = lp.spec.kafka;
+  const replication = kafkaReplication(k);
   const voters = Array.from({ length: k.brokers }, (_, i) => `${i}@${brokerHost(lp, i)}:${KAFKA_CONTROLLER_PORT}`);
   // Internal topics default to RF 3 and would never be created on fewer brokers.
   const internalRf = Math.min(k.brokers, 3);
@@ -59,8 +61,8 @@ export function kafkaServerProperties(lp: LikePipeline): string {
     'inter.broker.listener.name=PLAINTEXT',
     `log.dirs=${KAFKA_PATHS.data}/logs`,
     `num.partitions=${k.partitions}`,
-    `default.replication.factor=${k.replicationFactor}`,
-    `min.insync.replicas=${k.minInSyncReplicas}`,
+    `default.replication.factor=${replication.replicationFactor}`,
+    `min.insync.replicas=${replication.minInSyncReplicas}`,
     `offsets.topic.replication.factor=${internalRf}`,
     `transaction.state.log.replication.factor=${internalRf}`,
     `transaction.state.log.min.isr=${internalIsr}`,

@@ -3,6 +3,7 @@ import type { KubeObject } from '../kube/objects.js';
 import { KAFKA_CONTROLLER_PORT, KAFKA_PORT } from './connections.js';
 import { DATA_STORE_UID } from './images.js';
 import { KAFKA_PATHS, kafkaLog4j2, kafkaServerProperties, kafkaStartScript } from './kafka-config.js';
+import { kafkaReplication } from './kafka-replication.js';
 import { labels, names, objectMeta, selectorLabels } from './meta.js';
 import { containerSecurityContext, dataStorePodSpec, resourcesOr } from './pod.js';
 import { hash, pdb, pvc } from './redis.js';
@@ -112,6 +113,7 @@ export function builtinKafka(lp: LikePipeline): KubeObject[] {
 export function strimziKafka(lp: LikePipeline): KubeObject[] {
   const n = names(lp);
   const k = lp.spec.kafka;
+  const replication = kafkaReplication(k);
   const internalRf = Math.min(k.brokers, 3);
   const clusterLabel = { 'strimzi.io/cluster': n.strimziKafka };
   return [
@@ -124,8 +126,8 @@ export function strimziKafka(lp: LikePipeline): KubeObject[] {
           ...(k.strimzi?.version ? { version: k.strimzi.version } : {}),
           listeners: [{ name: 'plain', port: KAFKA_PORT, type: 'internal', tls: false }],
           config: {
-            'default.replication.factor': k.replicationFactor,
-            'min.insync.replicas': k.minInSyncReplicas,
+            'default.replication.factor': replication.replicationFactor,
+            'min.insync.replicas': replication.minInSyncReplicas,
             'offsets.topic.replication.factor': internalRf,
             'transaction.state.log.replication.factor': internalRf,
             'transaction.state.log.min.isr': Math.min(internalRf, 2),
@@ -159,8 +161,8 @@ export function strimziKafka(lp: LikePipeline): KubeObject[] {
       spec: {
         topicName: k.topic,
         partitions: k.partitions,
-        replicas: k.replicationFactor,
-        config: { 'min.insync.replicas': k.minInSyncReplicas },
+        replicas: replication.replicationFactor,
+        config: { 'min.insync.replicas': replication.minInSyncReplicas },
       },
     },
   ];
