@@ -48,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
     if (!file) throw new UsageError('audit needs --k6-ledger FILE (the output of k6 run --out json=FILE)');
     const ledger = await Ledger.read(file);
     const posts = [...ledger.posts()];
-    if (posts.length === 0) throw new UsageError(`${file} holds no likepipe_acked points: nothing to audit`);
+    if (posts.length === 0) throw new UsageError(`${file} holds no loadtest_acked points: nothing to audit`);
     const token = createSigner({ key: env.jwtSecret, algorithm: 'HS256', expiresIn: 3600_000 })({
       sub: 'loadtest-auditor',
     });

@@ -6,10 +6,10 @@ export type Action = 'like' | 'unlike';
 /**
  * Every like and unlike the API acknowledged (2xx, 202 included), in the order the answers came. The audit
  * holds Postgres to it. It is written as NDJSON in the shape of k6's JSON output (a `Point` of the metric
- * `likepipe_acked` tagged post, user and action), so the k6 scripts' `--out json=…` file is a ledger too
+ * `loadtest_acked` tagged post, user and action), so the k6 scripts' `--out json=…` file is a ledger too
  * and one audit reads both.
  */
-export const LEDGER_METRIC = 'likepipe_acked';
+export const LEDGER_METRIC = 'loadtest_acked';
 
 export class Ledger {
   /** Last acknowledged action per `post\0user`. A run never has two actions of one pair in flight at once. */

@@ -5,14 +5,14 @@ import { Counter, Trend } from 'k6/metrics';
  * The like-API's HTTP contract as the scripts use it, and the metrics that make a k6 run auditable.
  *
  * The ledger: every acknowledged (2xx, including a degraded 202) like or unlike adds 1 to the Counter
- * `likepipe_acked`, tagged with the post, the user and the action. `k6 run --out json=ledger.json` writes each
+ * `loadtest_acked`, tagged with the post, the user and the action. `k6 run --out json=ledger.json` writes each
  * such point as one NDJSON line,
- *   {"type":"Point","metric":"likepipe_acked","data":{"time":"…","value":1,"tags":{"post":"…","user":"…","action":"like",…}}}
+ *   {"type":"Point","metric":"loadtest_acked","data":{"time":"…","value":1,"tags":{"post":"…","user":"…","action":"like",…}}}
  * and `npm run loadtest -- audit --k6-ledger ledger.json` replays those lines against Postgres: nothing the API
  * acknowledged may be missing from the truth. Replayed retries are not points: the action was acknowledged once.
  * The post and user tags make one k6 time series per pair, which costs k6 memory on long distinct-user runs.
  */
-export const acked = new Counter('likepipe_acked');
+export const acked = new Counter('loadtest_acked');
 /** Regular (non-bot) requests that failed, tagged with the chaos slot they fell in. */
 export const errors = new Counter('likepipe_errors');
 /** When each of those errors happened, seconds since the run started: per slot, max − min is its error window. */

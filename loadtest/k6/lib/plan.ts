@@ -175,8 +175,8 @@ function thresholds(s: Scenario, phases: PlannedPhase[]): Record<string, string[
     if (p99 !== undefined) t[`http_req_duration{phase:${p.name},bot:false}`] = [`p(99)<${p99}`];
   }
   // Always true: they only make k6 keep these sub-metrics, so the summary can show them.
-  t['likepipe_acked{action:like}'] = ['count>=0'];
-  t['likepipe_acked{action:unlike}'] = ['count>=0'];
+  t['loadtest_acked{action:like}'] = ['count>=0'];
+  t['loadtest_acked{action:unlike}'] = ['count>=0'];
   for (const slot of ['none', ...s.chaos.map((c) => c.fault)]) {
     t[`likepipe_errors{slot:${slot}}`] = ['count>=0'];
     t[`likepipe_error_at_s{slot:${slot}}`] = ['max>=0'];

@@ -31,8 +31,8 @@ export function textSummary(s: Scenario, data: SummaryData): string {
     `  requests ${num(value('http_reqs', 'count'))} (${num(value('http_reqs', 'rate'), 1)}/s), ` +
       `dropped arrivals ${num(value('dropped_iterations', 'count') ?? 0)}, ` +
       `checks ${num((value('checks', 'rate') ?? 0) * 100, 2)} % passed`,
-    `  ledger likepipe_acked: ${num(value('likepipe_acked{action:like}', 'count') ?? 0)} likes, ` +
-      `${num(value('likepipe_acked{action:unlike}', 'count') ?? 0)} unlikes`,
+    `  ledger loadtest_acked: ${num(value('loadtest_acked{action:like}', 'count') ?? 0)} likes, ` +
+      `${num(value('loadtest_acked{action:unlike}', 'count') ?? 0)} unlikes`,
   ];
   for (const p of s.phases) {
     const failed = value(`http_req_failed{phase:${p.name},bot:false}`, 'rate');
