@@ -15,6 +15,9 @@ import { env, testKafka, uid, waitFor } from '../support/stack.js';
  * is made by pausing a partition's fetches on the kafkajs consumer in use (what kafkajs's lost partition looks
  * like from outside: assigned, records waiting, nothing fetched): the watchdog must log and count it, report
  * not ready, replace the consumer, and the new one must write the paused partition's records exactly once.
+ * A flush that cannot be written for longer than the timeout holds back every partition of its broker
+ * (kafkajs fetches again only once a fetch's batches are handled): that is no stall, and must not be taken for
+ * one.
  */
 const STALL_TIMEOUT_MS = 5_000;
 const PARTITIONS = 2;
@@ -33,6 +36,9 @@ let server: Server;
 /** Every /readyz status seen since the last `sampleReadiness()` call. */
 let statuses: number[] = [];
 let sampler: NodeJS.Timeout;
+/** While set, every flush fails, as it does while Postgres is down. */
+let failing = false;
+let failedFlushes = 0;
 
 const stalls = async () => (await consumerStalls.get()).values.find((v) => v.labels.group === GROUP)?.value ?? 0;
 
@@ -91,6 +97,10 @@ beforeAll(async () => {
       LIKEPIPE_BATCH_SIZE: 1_000,
     },
     apply: async (batches: PartitionBatch[]) => {
+      if (failing) {
+        failedFlushes++;
+        throw new Error('Postgres is down (simulated)');
+      }
       for (const b of batches) for (const r of b.records) applied.push(`${b.partition}:${r.offset}`);
     },
   });
@@ -138,6 +148,27 @@ describe('the consumer stall watchdog', () => {
     expect(await stalls()).toBe(0);
     expect(lines.filter((l) => l.level === 'error')).toEqual([]);
     expect(statuses.length).toBeGreaterThan(100);
+    expect(new Set(statuses)).toEqual(new Set([200]));
+    await expectExactlyOnce();
+  }, 90_000);
+
+  it('a flush failing for longer than the timeout is no stall, although it holds back the partitions not in it', async () => {
+    failing = true;
+    statuses = [];
+    const failedBefore = failedFlushes;
+    await produce(0, 5);
+    await waitFor('a flush to fail', async () => failedFlushes > failedBefore);
+    // Fetched after partition 0's batch went into the handler, so kafkajs fetches them only once it is handled.
+    await produce(1, 5);
+    await new Promise((r) => setTimeout(r, 3 * STALL_TIMEOUT_MS));
+    expect(await stalls()).toBe(0);
+    failing = false;
+    const highs = await highWatermarks();
+    await waitFor('every record to be written once the flush goes through', async () =>
+      highs.every((h, p) => appliedOn(p).length >= h),
+    );
+    await new Promise((r) => setTimeout(r, STALL_TIMEOUT_MS + 5_000));
+    expect(await stalls()).toBe(0);
     expect(new Set(statuses)).toEqual(new Set([200]));
     await expectExactlyOnce();
   }, 90_000);

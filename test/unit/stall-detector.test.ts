@@ -67,6 +67,35 @@ describe('StallDetector', () => {
     expect(d.observe(lags, 470_000)).toEqual([{ partition: 0, lag: 5, stalledMs: 60_000 }]);
   });
 
+  it('a flush that cannot be written holds back partitions not in it: no stall until a timeout after it is released', () => {
+    const d = new StallDetector(TIMEOUT);
+    d.assigned([0, 1]);
+    // Partition 0's batch waits on a flush Postgres refuses; partition 1's records arrive after that fetch, and
+    // kafkajs will not fetch that broker again until the batch has been handled.
+    d.batchStarted(0, 0);
+    const lags = [lagOf(0, '10', 5), lagOf(1, '20', 3)];
+    expect(readEvery5s(d, 1_000, 301_000, lags)).toBeUndefined();
+    d.batchEnded(0, 302_000);
+    expect(d.observe([lagOf(0, '15', 0), lagOf(1, '20', 3)], 306_000)).toEqual([]);
+    expect(d.observe([lagOf(0, '15', 0), lagOf(1, '20', 3)], 361_000)).toEqual([]);
+    expect(d.observe([lagOf(0, '15', 0), lagOf(1, '20', 3)], 362_000)).toEqual([
+      { partition: 1, lag: 3, stalledMs: 60_000 },
+    ]);
+  });
+
+  it('a partition kafkajs lost is still found while the others go through the handler every second', () => {
+    const d = new StallDetector(TIMEOUT);
+    d.assigned([0, 1]);
+    let found: ReturnType<typeof d.observe> = [];
+    let committed = 0;
+    for (let t = 0; t <= 120_000 && found.length === 0; t += 1_000) {
+      d.batchStarted(0, t);
+      if (t % 5_000 === 0) found = d.observe([lagOf(0, String((committed += 50)), 40), lagOf(1, '7', 9)], t);
+      d.batchEnded(0, t + 900);
+    }
+    expect(found).toEqual([{ partition: 1, lag: 9, stalledMs: 60_000 }]);
+  });
+
   it('only partitions assigned to this member count; a newly assigned one starts afresh, a kept one does not', () => {
     const d = new StallDetector(TIMEOUT);
     d.assigned([0]);

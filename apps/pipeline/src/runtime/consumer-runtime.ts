@@ -117,6 +117,8 @@ export async function startConsumer(opts: ConsumerOptions): Promise<RunningConsu
   );
 
   const detector = new StallDetector(config.LIKEPIPE_CONSUMER_STALL_TIMEOUT_MS);
+  // The series exists from the start, so a rate or an alert on it reads 0 rather than nothing.
+  consumerStalls.inc({ group }, 0);
   const create = (): Consumer => {
     const consumer = opts.kafka.consumer({
       groupId: group,
@@ -130,6 +132,12 @@ export async function startConsumer(opts: ConsumerOptions): Promise<RunningConsu
       if (consumer !== current) return;
       detector.assigned(payload.memberAssignment[topic] ?? []);
       if (consumer === awaitingJoin) awaitingJoin = undefined;
+    });
+    // After a crash it will retry, kafkajs leaves the group and rejoins by itself (it did so for seconds on end
+    // while Kafka restarted): its partitions are not fetched meanwhile, and the next join says which are ours.
+    // One it will not retry leaves the assignment as it was, so the watchdog restarts the dead consumer.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (consumer === current && payload.restart) detector.reset();
     });
     return consumer;
   };
