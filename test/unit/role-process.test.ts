@@ -59,3 +59,21 @@ it('a failing stop step does not keep the others from running, and the exit stat
   expect(steps).toEqual(['consumer']);
   expect(process.exitCode).toBe(1);
 });
+
+it('is not ready while a readyOnlyWhile condition fails (a consumer restarting after a stall), whatever else holds', async () => {
+  const proc = new RoleProcess('feed-ranker', log);
+  let consumerReady = true;
+  proc.readyOnlyWhile(() => consumerReady);
+  await proc.serveMetrics(config);
+  const server = (proc as unknown as { server: import('node:http').Server }).server;
+  const port = (server.address() as import('node:net').AddressInfo).port;
+  const readyz = async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status;
+  const running = proc.run();
+  expect(await readyz()).toBe(200);
+  consumerReady = false;
+  expect(await readyz()).toBe(503);
+  consumerReady = true;
+  expect(await readyz()).toBe(200);
+  process.emit('SIGTERM', 'SIGTERM');
+  await running;
+});

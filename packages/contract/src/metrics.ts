@@ -214,6 +214,14 @@ export const PIPELINE_METRICS = {
     help: 'Times this consumer joined its group and got partitions assigned: each (re)balance pauses consumption.',
     labelNames: ['group'],
   },
+  consumerStalls: {
+    type: 'counter',
+    name: 'likepipe_kafka_consumer_stalls_total',
+    help:
+      'Assigned partitions this consumer found stalled (records waiting, nothing fetched or committed for ' +
+      'LIKEPIPE_CONSUMER_STALL_TIMEOUT_MS); each one restarted the consumer.',
+    labelNames: ['group'],
+  },
   consumerLagGauge: {
     type: 'gauge',
     name: 'likepipe_kafka_consumer_lag',

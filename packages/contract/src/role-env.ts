@@ -57,6 +57,7 @@ const consumer = (port: number) => ({
   LIKEPIPE_FLUSH_INTERVAL_MS: int(1_000, 10, 600_000),
   LIKEPIPE_BATCH_SIZE: int(5_000, 1, 1_000_000),
   LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS: int(30_000, 6_000, 300_000),
+  LIKEPIPE_CONSUMER_STALL_TIMEOUT_MS: int(60_000, 5_000, 3_600_000),
 });
 
 const likeApi = z.object({

@@ -1,15 +1,19 @@
-import { consumerLag } from '@likepipe/ops';
+import { partitionLags } from '@likepipe/ops';
 import type { Admin } from 'kafkajs';
 
 /**
- * A consumer group's total lag on `topic` (end offsets minus committed offsets, over every partition), read
- * through the admin API: it keeps growing while the group's consumers are stuck or stopped.
+ * A consumer group's lag on `topic` per partition (end offset minus committed offset, with the committed
+ * offset itself), read through the admin API: it keeps growing while the group's consumers are stuck or
+ * stopped.
  */
-export async function readConsumerLag(admin: Admin, group: string, topic: string): Promise<number> {
+export async function readPartitionLags(
+  admin: Admin,
+  group: string,
+  topic: string,
+): Promise<{ partition: number; committed: string; lag: number }[]> {
   const [ends, offsets] = await Promise.all([
     admin.fetchTopicOffsets(topic),
     admin.fetchOffsets({ groupId: group, topics: [topic] }),
   ]);
-  const committed = offsets.find((t) => t.topic === topic)?.partitions ?? [];
-  return consumerLag(ends, committed);
+  return partitionLags(ends, offsets.find((t) => t.topic === topic)?.partitions ?? []);
 }

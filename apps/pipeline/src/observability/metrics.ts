@@ -54,6 +54,7 @@ export const notifierBatches = counter(M.notifierBatches);
 export const notificationDeliveries = counter(M.notificationDeliveries);
 export const consumerLagGauge = gauge(M.consumerLagGauge);
 export const consumerRebalances = counter(M.consumerRebalances);
+export const consumerStalls = counter(M.consumerStalls);
 export const feedRankerEvents = counter(M.feedRankerEvents);
 export const feedRankerBatches = counter(M.feedRankerBatches);
 export const feedRefreshes = counter(M.feedRefreshes);

@@ -27,5 +27,6 @@ export async function runAnalytics(config: AnalyticsConfig, log: Logger): Promis
       ),
   });
   proc.onStop(() => consumer.stop());
+  proc.readyOnlyWhile(() => consumer.ready());
   return proc.run({ group: consumerGroup('analytics') });
 }

@@ -44,6 +44,7 @@ export async function runFeedRanker(config: FeedRankerConfig, log: Logger): Prom
       countedApply({ batches: feedRankerBatches, events: feedRankerEvents }, () => store.apply(batches, Date.now())),
   });
   proc.onStop(() => consumer.stop());
+  proc.readyOnlyWhile(() => consumer.ready());
 
   let lastPrune = 0;
   const refresh = async () => {

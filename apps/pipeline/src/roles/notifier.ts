@@ -28,6 +28,7 @@ export async function runNotifier(config: NotifierConfig, log: Logger): Promise<
       ),
   });
   proc.onStop(() => consumer.stop());
+  proc.readyOnlyWhile(() => consumer.ready());
   if (config.LIKEPIPE_NOTIFY_WEBHOOK_URL) {
     const pusher = new NotificationPusher(
       store,

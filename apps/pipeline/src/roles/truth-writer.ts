@@ -44,6 +44,7 @@ export async function runTruthWriter(config: TruthWriterConfig, log: Logger): Pr
     },
   });
   proc.onStop(() => consumer.stop());
+  proc.readyOnlyWhile(() => consumer.ready());
   return proc.run({
     group: consumerGroup('truth-writer'),
     flushIntervalMs: config.LIKEPIPE_FLUSH_INTERVAL_MS,

@@ -1,16 +1,25 @@
 import type { Kafka } from 'kafkajs';
-import { readConsumerLag } from '../kafka/consumer-lag.js';
+import { readPartitionLags } from '../kafka/consumer-lag.js';
 import type { Logger } from '../observability/logger.js';
 import { consumerLagGauge } from '../observability/metrics.js';
 import { startPeriodicTask } from './periodic-task.js';
+import type { PartitionLag } from './stall-detector.js';
 
 /**
  * Publishes `likepipe_kafka_consumer_lag{group,topic}` from a consumer role's own /metrics, every interval:
  * the metric the operator's lag HorizontalPodAutoscaler asks an external-metrics adapter for when KEDA is not
  * installed, and what a dashboard shows as "how far behind". Read through the admin API, so it keeps
- * reporting (growing) while the role's consumer is stuck.
+ * reporting (growing) while the role's consumer is stuck; `onRead` gets each reading per partition (the
+ * consumer runtime's stall watchdog), so one loop reads what both need.
  */
-export function startLagReporter(kafka: Kafka, group: string, topic: string, intervalMs: number, log: Logger) {
+export function startLagReporter(
+  kafka: Kafka,
+  group: string,
+  topic: string,
+  intervalMs: number,
+  log: Logger,
+  onRead: (lags: PartitionLag[]) => void = () => undefined,
+) {
   const admin = kafka.admin();
   let connected = false;
   const task = startPeriodicTask(
@@ -20,7 +29,12 @@ export function startLagReporter(kafka: Kafka, group: string, topic: string, int
         await admin.connect();
         connected = true;
       }
-      consumerLagGauge.set({ group, topic }, await readConsumerLag(admin, group, topic));
+      const lags = await readPartitionLags(admin, group, topic);
+      consumerLagGauge.set(
+        { group, topic },
+        lags.reduce((n, p) => n + p.lag, 0),
+      );
+      onRead(lags);
     },
     (err) => log.debug('could not read consumer lag', { err: err as Error }),
   );

@@ -22,6 +22,7 @@ export class RoleProcess {
   private state: 'starting' | 'running' | 'stopping' = 'starting';
   private readonly stops: (() => Promise<unknown>)[] = [];
   private readonly clients: (() => Promise<unknown>)[] = [];
+  private readonly readyChecks: (() => boolean)[] = [];
   private server: Server | undefined;
 
   constructor(
@@ -48,13 +49,19 @@ export class RoleProcess {
 
   /**
    * Serves /metrics, /healthz and /readyz. Ready from `run()` until the stop begins, unless the role says what
-   * ready means to it (the reconciler: its last pass worked; the keeper: the cluster it keeps is whole).
+   * ready means to it (the reconciler: its last pass worked; the keeper: the cluster it keeps is whole), and in
+   * either case only while every `readyOnlyWhile` condition holds.
    */
   async serveMetrics(
     config: { LIKEPIPE_METRICS_PORT: number; LIKEPIPE_METRICS_HOST: string },
     isReady: () => boolean = () => this.state === 'running',
   ): Promise<void> {
-    this.server = await startMetricsServer(config, isReady);
+    this.server = await startMetricsServer(config, () => isReady() && this.readyChecks.every((ready) => ready()));
+  }
+
+  /** A condition /readyz also requires, e.g. a consumer that is not restarting after a stall. */
+  readyOnlyWhile(ready: () => boolean): void {
+    this.readyChecks.push(ready);
   }
 
   /** Registers how to stop something this role started; see the class comment for the order. */

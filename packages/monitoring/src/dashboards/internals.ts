@@ -316,6 +316,18 @@ const consumers = {
       min: 0,
       queries: [{ expr: sumRate(sel(M.consumerRebalances.name), 'group'), legend: '{{group}}' }],
     }),
+    timeseries({
+      title: 'Consumer partitions stalled',
+      description:
+        'Assigned partitions per second that a consumer found stalled (records waiting, nothing fetched or ' +
+        'committed for LIKEPIPE_CONSUMER_STALL_TIMEOUT_MS), by consumer group; each one restarted that consumer ' +
+        'from its committed offsets. Bad: any: kafkajs lost track of a partition (seen after all Kafka brokers ' +
+        'restart); recurring stalls mean the restart does not cure it.',
+      unit: 'ops',
+      w: 12,
+      min: 0,
+      queries: [{ expr: sumRate(sel(M.consumerStalls.name), 'group'), legend: '{{group}}' }],
+    }),
   ],
 };
 

@@ -1,0 +1,213 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createLogger } from '@likepipe/contract';
+import type { LikeEvent } from '@likepipe/core';
+import { consumerStalls } from '@likepipe/pipeline/observability/metrics.js';
+import type { PartitionBatch } from '@likepipe/pipeline/postgres/consumer-progress.js';
+import { startConsumer, type RunningConsumer } from '@likepipe/pipeline/runtime/consumer-runtime.js';
+import { startMetricsServer } from '@likepipe/pipeline/runtime/metrics-server.js';
+import { env, testKafka, uid, waitFor } from '../support/stack.js';
+
+/**
+ * The consumer runtime's stall watchdog (apps/pipeline/src/runtime/consumer-runtime.ts) on the real Kafka, with
+ * `startConsumer` run here on a topic and group of this test's own (the stack's roles are left alone) and the
+ * smallest stall timeout the contract allows. Under steady traffic and then idle it never fires. A real stall
+ * is made by pausing a partition's fetches on the kafkajs consumer in use (what kafkajs's lost partition looks
+ * like from outside: assigned, records waiting, nothing fetched): the watchdog must log and count it, report
+ * not ready, replace the consumer, and the new one must write the paused partition's records exactly once.
+ * A flush that cannot be written for longer than the timeout holds back every partition of its broker
+ * (kafkajs fetches again only once a fetch's batches are handled): that is no stall, and must not be taken for
+ * one.
+ */
+const STALL_TIMEOUT_MS = 5_000;
+const PARTITIONS = 2;
+const TOPIC = uid('watchdog-test');
+const GROUP = uid('likepipe-watchdog-test');
+
+const kafka = testKafka('consumer-watchdog-test');
+const admin = kafka.admin();
+const producer = kafka.producer();
+const lines: Record<string, unknown>[] = [];
+const log = createLogger({ level: 'info', write: (line) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+/** Every record `apply` wrote, as `partition:offset`, once per time it was written. */
+const applied: string[] = [];
+let consumer: RunningConsumer;
+let server: Server;
+/** Every /readyz status seen since the last `sampleReadiness()` call. */
+let statuses: number[] = [];
+let sampler: NodeJS.Timeout;
+/** While set, every flush fails, as it does while Postgres is down. */
+let failing = false;
+let failedFlushes = 0;
+
+const stalls = async () => (await consumerStalls.get()).values.find((v) => v.labels.group === GROUP)?.value ?? 0;
+
+let seq = 0;
+async function produce(partition: number, n: number): Promise<void> {
+  const messages = Array.from({ length: n }, () => {
+    const event: LikeEvent = {
+      v: 1,
+      id: uid('evt'),
+      type: 'like',
+      postId: 'watchdog-post',
+      userId: `watchdog-user-${seq++}`,
+      at: new Date().toISOString(),
+      redisBypassed: false,
+      changed: true,
+    };
+    return { partition, value: JSON.stringify(event) };
+  });
+  await producer.send({ topic: TOPIC, messages });
+}
+
+/** Offsets written so far on `partition`, in order, duplicates kept. */
+const appliedOn = (partition: number) =>
+  applied.filter((a) => a.startsWith(`${partition}:`)).map((a) => Number(a.split(':')[1]));
+
+async function highWatermarks(): Promise<number[]> {
+  const ends = await admin.fetchTopicOffsets(TOPIC);
+  return ends.sort((a, b) => a.partition - b.partition).map((e) => Number(e.high));
+}
+
+/** Each partition's offsets 0..high-1 written exactly once, and the group's commits at the high watermark. */
+async function expectExactlyOnce(): Promise<void> {
+  const highs = await highWatermarks();
+  for (let p = 0; p < PARTITIONS; p++) {
+    expect(appliedOn(p)).toEqual(Array.from({ length: highs[p]! }, (_, i) => i));
+  }
+  const [t] = await admin.fetchOffsets({ groupId: GROUP, topics: [TOPIC] });
+  expect(t!.partitions.sort((a, b) => a.partition - b.partition).map((p) => Number(p.offset))).toEqual(highs);
+}
+
+beforeAll(async () => {
+  await admin.connect();
+  await producer.connect();
+  await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS }], waitForLeaders: true });
+  consumer = await startConsumer({
+    role: 'analytics',
+    group: GROUP,
+    kafka,
+    log,
+    config: {
+      KAFKA_BROKERS: env.KAFKA_BROKERS!.split(','),
+      LIKEPIPE_KAFKA_TOPIC: TOPIC,
+      LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS: 6_000,
+      LIKEPIPE_CONSUMER_STALL_TIMEOUT_MS: STALL_TIMEOUT_MS,
+      LIKEPIPE_FLUSH_INTERVAL_MS: 200,
+      LIKEPIPE_BATCH_SIZE: 1_000,
+    },
+    apply: async (batches: PartitionBatch[]) => {
+      if (failing) {
+        failedFlushes++;
+        throw new Error('Postgres is down (simulated)');
+      }
+      for (const b of batches) for (const r of b.records) applied.push(`${b.partition}:${r.offset}`);
+    },
+  });
+  // The listener the roles serve, wired to the consumer's readiness as RoleProcess.readyOnlyWhile does.
+  server = await startMetricsServer({ LIKEPIPE_METRICS_PORT: 0, LIKEPIPE_METRICS_HOST: '127.0.0.1' }, () =>
+    consumer.ready(),
+  );
+  const readyz = `http://127.0.0.1:${(server.address() as AddressInfo).port}/readyz`;
+  const sample = () => {
+    fetch(readyz).then(
+      (r) => statuses.push(r.status),
+      () => statuses.push(0),
+    );
+    sampler = setTimeout(sample, 50);
+  };
+  sample();
+  await waitFor('the test consumer to be assigned every partition', async () => {
+    const { groups } = await admin.describeGroups([GROUP]);
+    return groups[0]!.state === 'Stable' && groups[0]!.members.length === 1;
+  });
+});
+
+afterAll(async () => {
+  clearTimeout(sampler);
+  server?.close();
+  await consumer?.stop();
+  await admin.deleteTopics({ topics: [TOPIC] }).catch(() => undefined);
+  await producer.disconnect();
+  await admin.disconnect();
+});
+
+describe('the consumer stall watchdog', () => {
+  it('never fires under steady traffic nor when idle, and the consumer stays ready', async () => {
+    statuses = [];
+    // Records on both partitions every 200 ms for three stall timeouts: lag is often above 0 when read, but
+    // commits keep moving.
+    for (let t = 0; t < 3 * STALL_TIMEOUT_MS; t += 200) {
+      await produce(seq % PARTITIONS, 3);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const highs = await highWatermarks();
+    await waitFor('every record to be written', async () => highs.every((h, p) => appliedOn(p).length >= h));
+    // Idle (lag 0) for three more timeouts: nothing moves, and that is no stall either.
+    await new Promise((r) => setTimeout(r, 3 * STALL_TIMEOUT_MS));
+    expect(await stalls()).toBe(0);
+    expect(lines.filter((l) => l.level === 'error')).toEqual([]);
+    expect(statuses.length).toBeGreaterThan(100);
+    expect(new Set(statuses)).toEqual(new Set([200]));
+    await expectExactlyOnce();
+  }, 90_000);
+
+  it('a flush failing for longer than the timeout is no stall, although it holds back the partitions not in it', async () => {
+    failing = true;
+    statuses = [];
+    const failedBefore = failedFlushes;
+    await produce(0, 5);
+    await waitFor('a flush to fail', async () => failedFlushes > failedBefore);
+    // Fetched after partition 0's batch went into the handler, so kafkajs fetches them only once it is handled.
+    await produce(1, 5);
+    await new Promise((r) => setTimeout(r, 3 * STALL_TIMEOUT_MS));
+    expect(await stalls()).toBe(0);
+    failing = false;
+    const highs = await highWatermarks();
+    await waitFor('every record to be written once the flush goes through', async () =>
+      highs.every((h, p) => appliedOn(p).length >= h),
+    );
+    await new Promise((r) => setTimeout(r, STALL_TIMEOUT_MS + 5_000));
+    expect(await stalls()).toBe(0);
+    expect(new Set(statuses)).toEqual(new Set([200]));
+    await expectExactlyOnce();
+  }, 90_000);
+
+  it('a partition whose fetches stop is found, counted and cured by a new consumer; its records are written exactly once', async () => {
+    const stalled = consumer.current();
+    stalled.pause([{ topic: TOPIC, partitions: [0] }]);
+    statuses = [];
+    const pausedAt = Date.now();
+    const before = appliedOn(0).length;
+    await produce(0, 20);
+    await produce(1, 20);
+    const highs = await highWatermarks();
+    // The other partition goes on as usual meanwhile.
+    await waitFor('partition 1 to be written', async () => appliedOn(1).length >= highs[1]!);
+    expect(appliedOn(0)).toHaveLength(before);
+
+    // Found between one and two timeouts plus a lag reading (5 s) after the records arrived.
+    await waitFor('the stall to be counted', async () => (await stalls()) === 1, 4 * STALL_TIMEOUT_MS, 100);
+    const detectedMs = Date.now() - pausedAt;
+    expect(detectedMs).toBeGreaterThanOrEqual(STALL_TIMEOUT_MS);
+    const error = lines.find((l) => l.level === 'error');
+    expect(error).toMatchObject({ role: 'analytics', topic: TOPIC, partition: 0, lag: 20 });
+    expect(error!.stalledSeconds).toBeGreaterThanOrEqual(STALL_TIMEOUT_MS / 1000);
+
+    await waitFor('partition 0 to be written by the new consumer', async () => appliedOn(0).length >= highs[0]!);
+    expect(consumer.current()).not.toBe(stalled);
+    await waitFor('the consumer to be ready again', async () => consumer.ready() && statuses.at(-1) === 200);
+    // Not ready while it recovered, ready before and after.
+    expect(statuses).toContain(503);
+    expect(statuses[0]).toBe(200);
+    expect(lines.some((l) => l.msg === 'consumer restarted after a stall')).toBe(true);
+    // The stalled member left the group (LeaveGroup) instead of lingering until its session timed out.
+    const { groups } = await admin.describeGroups([GROUP]);
+    expect(groups[0]!.members).toHaveLength(1);
+    await expectExactlyOnce();
+    // Once cured, it stays cured: no second stall over another timeout and a lag reading.
+    await new Promise((r) => setTimeout(r, STALL_TIMEOUT_MS + 5_000));
+    expect(await stalls()).toBe(1);
+    console.log(`stall found ${detectedMs} ms after the pause`);
+  }, 90_000);
+});
