@@ -12,6 +12,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { cpuMicrosPer, sampleCpu } from './cpu.ts';
 import { openLoop, percentile } from './open-loop.ts';
 import { env, signToken } from './stack-env.ts';
 
@@ -69,7 +70,11 @@ interface Row {
   errors: number;
   xactsPer1000: number | null;
   finalCount: string;
+  /** CPU µs per accepted request (per like on the like paths) per process group; fixed-rate runs only. */
+  cpu?: Record<string, number>;
 }
+
+const RUN_DIR = `${process.env.LIKEPIPE_STATE}/run`;
 
 async function run(name: string, path: (i: number) => string, tokens: string[], postId: string | null): Promise<Row> {
   const before = await xacts();
@@ -112,9 +117,16 @@ async function run(name: string, path: (i: number) => string, tokens: string[], 
 }
 
 /** The same measurement at a constant arrival rate (open loop): latency as a user sees it at that load. */
-async function runAtRate(name: string, path: string, tokens: string[], postId: string, rate: number): Promise<Row> {
+async function runAtRate(
+  name: string,
+  path: string,
+  tokens: string[],
+  postId: string | null,
+  rate: number,
+): Promise<Row> {
   const before = await xacts();
   const ownBefore = ownQueries;
+  const cpuBefore = sampleCpu(RUN_DIR);
   const r = await openLoop({
     url: API,
     rate,
@@ -122,7 +134,9 @@ async function runAtRate(name: string, path: string, tokens: string[], postId: s
     connections: CONNECTIONS,
     request: (i) => ({ path, headers: { authorization: `Bearer ${tokens[i]}` } }),
   });
-  const t = await converge(postId, r.ok);
+  // Until the pipeline is quiet (every like in Postgres), so the workers' share of the likes is counted too.
+  const t = postId ? await converge(postId, r.ok) : 'n/a';
+  const cpu = cpuMicrosPer(cpuBefore, sampleCpu(RUN_DIR), r.ok);
   const after = await xacts();
   const sorted = r.latenciesMs.sort((a, b) => a - b);
   return {
@@ -133,8 +147,9 @@ async function runAtRate(name: string, path: string, tokens: string[], postId: s
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
     errors: r.errors,
-    xactsPer1000: ((after - before - (ownQueries - ownBefore)) / r.ok) * 1000,
+    xactsPer1000: postId ? ((after - before - (ownQueries - ownBefore)) / r.ok) * 1000 : null,
     finalCount: t,
+    cpu,
   };
 }
 
@@ -202,11 +217,35 @@ const apiAtRate = await runAtRate(
   rate,
 );
 
+process.stderr.write(`fixed rate ${rate}/s: no-op…\n`);
+const noopAtRate = await runAtRate(
+  `(c) no-op, ${rate} req/s offered`,
+  '/bench/noop',
+  await mintTokens(`noop-rate-${stamp}-`, fixedN),
+  null,
+  rate,
+);
+
+// Process groups in the order the CPU table shows them (bench/cpu.ts names them from the stack's pid files).
+const GROUPS = [
+  'like-api',
+  'kafka',
+  'redis',
+  'postgres',
+  'truth-writer',
+  'reconciler',
+  'analytics',
+  'notifier',
+  'feed-ranker',
+  'prometheus',
+];
+const apiCpu = apiAtRate.cpu?.['like-api'] ?? NaN;
+const floorCpu = noopAtRate.cpu?.['like-api'] ?? NaN;
 const f = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const lines = [
   `| endpoint | requests | 2xx | throughput (req/s) | p50 (ms) | p99 (ms) | errors | PG xacts / 1,000 likes | final count |`,
   `|---|---:|---:|---:|---:|---:|---:|---:|---|`,
-  ...[naive, api, noop, naiveAtRate, apiAtRate].map(
+  ...[naive, api, noop, naiveAtRate, apiAtRate, noopAtRate].map(
     (r) =>
       `| ${r.name} | ${f(r.requests)} | ${f(r.accepted)} | ${f(r.rps)} | ${f(r.p50, 1)} | ${f(r.p99, 1)} | ${f(r.errors)} | ${r.xactsPer1000 === null ? '—' : f(r.xactsPer1000, 2)} | ${r.finalCount} |`,
   ),
@@ -215,14 +254,44 @@ const lines = [
     `p99 ${f(naive.p99 / api.p99, 1)}× lower; ${f((api.rps / noop.rps) * 100)}% of the no-op floor.`,
   `Same offered load (${rate} req/s = 80% of naive saturation, constant arrival rate): p50 ${f(apiAtRate.p50, 1)} ms ` +
     `like-API vs ${f(naiveAtRate.p50, 1)} ms naive, p99 ${f(apiAtRate.p99, 1)} ms vs ${f(naiveAtRate.p99, 1)} ms.`,
+  '',
+  `CPU per accepted request at ${rate} req/s offered (µs; on the like paths per like, until Postgres holds every like;`,
+  'from /proc, each process with its descendants):',
+  '',
+  `| endpoint | ${GROUPS.join(' | ')} | total |`,
+  `|---|${GROUPS.map(() => '---:').join('|')}|---:|`,
+  ...[naiveAtRate, apiAtRate, noopAtRate].map(
+    (r) =>
+      `| ${r.name} | ${GROUPS.map((g) => f(r.cpu?.[g] ?? 0)).join(' | ')} | ${f(Object.values(r.cpu ?? {}).reduce((a, b) => a + b, 0))} |`,
+  ),
+  '',
+  `like-API process CPU per like: ${f(apiCpu, 0)} µs = ${f(apiCpu / floorCpu, 2)}× the floor's ${f(floorCpu, 0)} µs per request.`,
   `${CONNECTIONS} connections, one hot post, every request a distinct user; machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ` +
     `${f(totalmem() / 2 ** 30)} GiB, Node ${process.version}; load generator (autocannon) on the same machine.`,
 ];
 const table = lines.join('\n');
 process.stdout.write(`\n${table}\n`);
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-writeFileSync(
-  new URL(`./results/hot-post-${new Date().toISOString().slice(0, 19).replaceAll(':', '')}.md`, import.meta.url),
-  table + '\n',
-);
+const resultName = `hot-post-${new Date().toISOString().slice(0, 19).replaceAll(':', '')}`;
+writeFileSync(new URL(`./results/${resultName}.md`, import.meta.url), table + '\n');
+// Machine-readable, with the names the targets use; the run the README quotes is kept in bench/baseline/.
+const result = {
+  date: new Date().toISOString(),
+  machine: {
+    cpus: cpus().length,
+    model: cpus()[0]?.model ?? 'cpu',
+    memoryGiB: totalmem() / 2 ** 30,
+    node: process.version,
+  },
+  connections: CONNECTIONS,
+  fixed_rate: rate,
+  rows: [naive, api, noop, naiveAtRate, apiAtRate, noopAtRate],
+  share_of_floor: api.rps / noop.rps,
+  throughput_vs_naive: api.rps / naive.rps,
+  cpu_us_per_like: apiAtRate.cpu,
+  floor_cpu_us_per_request: noopAtRate.cpu,
+  api_cpu_vs_floor: apiCpu / floorCpu,
+  pg_xacts_per_1000_likes_at_saturation: api.xactsPer1000,
+};
+writeFileSync(new URL(`./results/${resultName}.json`, import.meta.url), JSON.stringify(result, null, 2) + '\n');
 await db.end();
