@@ -12,6 +12,12 @@ private_stack bench 200
 export LIKEPIPE_BENCH_ENDPOINTS=true
 # Every bench user likes once; the per-user rate limit is not what is measured here.
 export LIKEPIPE_RATE_LIMIT=100000
+# LIKEPIPE_BENCH_PROFILE=true: the like-API runs with V8's CPU profiler; its top functions are printed at the end.
+PROFILE_DIR="$LIKEPIPE_STATE-profiles"
+if [ "${LIKEPIPE_BENCH_PROFILE:-false}" = true ]; then
+  rm -rf "$PROFILE_DIR" && mkdir -p "$PROFILE_DIR"
+  export LIKEPIPE_API_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=$PROFILE_DIR"
+fi
 
 bash "$ROOT/scripts/down.sh" >/dev/null 2>&1 || true
 rm -rf "$LIKEPIPE_STATE"
@@ -22,3 +28,8 @@ cd "$ROOT"
 export LIKEPIPE_ENV_FILE="$LIKEPIPE_STATE/local.env"
 if [ "$WHICH" != hot-reads ]; then node --no-warnings bench/hot-post.ts; fi
 if [ "$WHICH" != hot-post ]; then node --no-warnings bench/hot-reads.ts; fi
+if [ "${LIKEPIPE_BENCH_PROFILE:-false}" = true ]; then
+  # The profiles are written when the processes exit.
+  bash "$ROOT/scripts/stack/app.sh" stop like-api
+  node --no-warnings bench/profile-top.ts "$PROFILE_DIR"/*.cpuprofile | tee "bench/results/profile-$(date -u +%Y%m%dT%H%M%S).md"
+fi

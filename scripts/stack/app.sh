@@ -35,6 +35,9 @@ start() {
     # arguments below override both.
     if [[ "$role" == like-api ]]; then
       export LIKEPIPE_API_PORT="${LIKEPIPE_API_PORT:-$API_PORT}"
+      # e.g. "--cpu-prof --cpu-prof-dir=DIR" for the benchmark's profile of the API alone (its cluster workers
+      # inherit it).
+      if [[ -n "${LIKEPIPE_API_NODE_OPTIONS:-}" ]]; then export NODE_OPTIONS="${LIKEPIPE_API_NODE_OPTIONS}"; fi
     else
       is_worker_role "$role" || die "unknown role $role (like-api or a worker role: $LIKEPIPE_CONTRACT_WORKER_ROLES)"
       export LIKEPIPE_METRICS_PORT="${LIKEPIPE_METRICS_PORT:-$(role_metrics_port "$role")}"
