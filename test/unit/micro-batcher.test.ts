@@ -74,4 +74,90 @@ describe('MicroBatcher', () => {
     expect(sent).toEqual([7]);
     await expect(b.submit(8)).rejects.toBeInstanceOf(BatcherClosedError);
   });
+
+  describe('with keyOf: overlapping batches that never share a key', () => {
+    /** A sender whose batches stay in flight until released one by one. */
+    function gatedSender() {
+      const batches: string[][] = [];
+      const gates: (() => void)[] = [];
+      const send = (items: string[]) =>
+        new Promise<void>((resolve) => {
+          batches.push(items);
+          gates.push(resolve);
+        });
+      return { batches, send, release: (i: number) => gates[i]!() };
+    }
+    const keyOf = (item: string) => item.split(':')[0]!;
+
+    it('sends a second batch of other keys while the first is in flight', async () => {
+      const g = gatedSender();
+      const b = new MicroBatcher<string>(g.send, {
+        lingerMs: 1,
+        maxBatchSize: 100,
+        maxQueued: 100,
+        maxInFlight: 4,
+        keyOf,
+      });
+      const first = b.submit('a:1');
+      await tick(5);
+      const second = b.submit('b:1');
+      await tick(5);
+      expect(g.batches).toEqual([['a:1'], ['b:1']]);
+      g.release(1);
+      await second;
+      g.release(0);
+      await first;
+    });
+
+    it('holds an item whose key is in flight, and later items of that key behind it, but not other keys', async () => {
+      const g = gatedSender();
+      const b = new MicroBatcher<string>(g.send, {
+        lingerMs: 1,
+        maxBatchSize: 100,
+        maxQueued: 100,
+        maxInFlight: 4,
+        keyOf,
+      });
+      const done: string[] = [];
+      const submit = (x: string) => b.submit(x).then(() => void done.push(x));
+      const all = [submit('a:1')];
+      await tick(5);
+      all.push(submit('a:2'), submit('c:1'), submit('a:3'));
+      await tick(5);
+      expect(g.batches).toEqual([['a:1'], ['c:1']]);
+      g.release(1);
+      await tick(5);
+      expect(done).toEqual(['c:1']);
+      g.release(0);
+      await tick(5);
+      // a's next items go together, in order, once a:1 is acknowledged.
+      expect(g.batches[2]).toEqual(['a:2', 'a:3']);
+      g.release(2);
+      await Promise.all(all);
+      expect(done).toEqual(['c:1', 'a:1', 'a:2', 'a:3']);
+    });
+
+    it('close() waits for held items without spinning, then sends them', async () => {
+      const g = gatedSender();
+      const b = new MicroBatcher<string>(g.send, {
+        lingerMs: 1,
+        maxBatchSize: 100,
+        maxQueued: 100,
+        maxInFlight: 4,
+        keyOf,
+      });
+      const first = b.submit('a:1');
+      await tick(5);
+      const held = b.submit('a:2');
+      const closed = b.close();
+      await tick(5);
+      expect(g.batches).toEqual([['a:1']]);
+      g.release(0);
+      await first;
+      await tick(5);
+      expect(g.batches).toEqual([['a:1'], ['a:2']]);
+      g.release(1);
+      await Promise.all([held, closed]);
+    });
+  });
 });

@@ -73,6 +73,8 @@ const likeApi = z.object({
   LIKEPIPE_PRODUCER_MAX_BATCH: int(1_000, 1, 100_000),
   LIKEPIPE_PRODUCER_MAX_QUEUED: int(50_000, 1, 10_000_000),
   LIKEPIPE_PRODUCER_TIMEOUT_MS: int(5_000, 100, 120_000),
+  /** Producer batches in flight at once; batches never share a (post, user) key, so each key stays in order. */
+  LIKEPIPE_PRODUCER_MAX_IN_FLIGHT: int(4, 1, 64),
   LIKEPIPE_REDIS_TIMEOUT_MS: int(1_000, 10, 60_000),
   LIKEPIPE_BENCH_ENDPOINTS: bool(false),
   /**

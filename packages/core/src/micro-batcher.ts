@@ -8,12 +8,18 @@ import { BatcherClosedError, BatcherOverloadedError } from './errors/index.js';
  * Batching adapts to load: while a batch is in flight the next one fills up, so a busy API sends large
  * batches and a quiet one sends after `lingerMs`.
  */
-export interface MicroBatcherOptions {
+export interface MicroBatcherOptions<T = unknown> {
   lingerMs: number;
   maxBatchSize: number;
   /** Submits beyond this many waiting items are refused at once (backpressure instead of unbounded memory). */
   maxQueued: number;
   maxInFlight: number;
+  /**
+   * With a key, batches overlap (up to `maxInFlight`) but never share a key: an item whose key is in a batch
+   * still in flight waits for that batch's acknowledgement, and so do later items with its key, so each key's
+   * items are sent, and acknowledged, in submit order. Without one, order holds only with `maxInFlight` 1.
+   */
+  keyOf?: (item: T) => string;
   onBatch?: (size: number, durationMs: number, ok: boolean) => void;
 }
 
@@ -27,12 +33,14 @@ export class MicroBatcher<T> {
   private queue: Pending<T>[] = [];
   private timer: NodeJS.Timeout | undefined;
   private inFlight = 0;
+  /** Keys of the items in the batches in flight, with how many of each. */
+  private readonly keysInFlight = new Map<string, number>();
   private closed = false;
   private readonly idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly send: (items: T[]) => Promise<void>,
-    private readonly opts: MicroBatcherOptions,
+    private readonly opts: MicroBatcherOptions<T>,
   ) {}
 
   submit(item: T): Promise<void> {
@@ -57,8 +65,10 @@ export class MicroBatcher<T> {
     this.timer = undefined;
     while (this.queue.length > 0 || this.inFlight > 0) {
       if (this.queue.length > 0 && this.inFlight < this.opts.maxInFlight) {
+        const before = this.inFlight;
         this.flush();
-        continue;
+        // Nothing sendable (every waiting key is in flight): wait for an acknowledgement instead of spinning.
+        if (this.inFlight > before) continue;
       }
       await new Promise<void>((r) => this.idleWaiters.push(r));
     }
@@ -82,7 +92,10 @@ export class MicroBatcher<T> {
       this.timer = undefined;
     }
     if (this.queue.length === 0 || this.inFlight >= this.opts.maxInFlight) return;
-    const batch = this.queue.splice(0, this.opts.maxBatchSize);
+    const batch = this.take();
+    if (batch.length === 0) return; // every key waiting is in flight: an acknowledgement flushes us
+    const keys = this.opts.keyOf ? batch.map((p) => this.opts.keyOf!(p.item)) : [];
+    for (const k of keys) this.keysInFlight.set(k, (this.keysInFlight.get(k) ?? 0) + 1);
     this.inFlight++;
     const started = performance.now();
     this.send(batch.map((p) => p.item))
@@ -97,6 +110,11 @@ export class MicroBatcher<T> {
         },
       )
       .finally(() => {
+        for (const k of keys) {
+          const n = this.keysInFlight.get(k)! - 1;
+          if (n === 0) this.keysInFlight.delete(k);
+          else this.keysInFlight.set(k, n);
+        }
         this.inFlight--;
         // Items that queued up while we were in flight have already waited at least one round trip.
         if (this.queue.length > 0) this.flush();
@@ -106,5 +124,25 @@ export class MicroBatcher<T> {
           for (const w of this.idleWaiters.splice(0)) w();
         }
       });
+  }
+
+  /** The next batch: the oldest items, skipping any whose key is in flight or behind a skipped item of its key. */
+  private take(): Pending<T>[] {
+    const keyOf = this.opts.keyOf;
+    if (!keyOf || this.keysInFlight.size === 0) return this.queue.splice(0, this.opts.maxBatchSize);
+    const batch: Pending<T>[] = [];
+    const held: Pending<T>[] = [];
+    const blocked = new Set<string>();
+    let i = 0;
+    for (; i < this.queue.length && batch.length < this.opts.maxBatchSize; i++) {
+      const p = this.queue[i]!;
+      const k = keyOf(p.item);
+      if (this.keysInFlight.has(k) || blocked.has(k)) {
+        blocked.add(k);
+        held.push(p);
+      } else batch.push(p);
+    }
+    this.queue = held.concat(this.queue.slice(i));
+    return batch;
   }
 }

@@ -18,13 +18,17 @@ export interface KafkaEventLogOptions {
   lingerMs: number;
   maxBatchSize: number;
   maxQueued: number;
+  maxInFlight: number;
   timeoutMs: number;
 }
 
 /**
  * The EventLog port on Kafka. kafkajs sends one produce request per send(), so likes are micro-batched: each
- * like waits at most `lingerMs` (or for the batch in flight) and resolves only when its batch has acks=all.
- * One batch in flight at a time keeps each (post, user) key's events in the order they were accepted.
+ * like waits at most `lingerMs` (or until a batch may be sent) and resolves only when its batch has acks=all.
+ * Up to `maxInFlight` batches overlap, but never two holding the same (post, user) key: a key's next event
+ * waits for the acknowledgement of its previous one, so each key's events reach Kafka in the order they were
+ * accepted, while a slow produce request no longer holds up every like behind it (one batch in flight made a
+ * like wait for the batch before it and then its own: twice a produce round trip, and every tail of it).
  */
 export class KafkaEventLog implements EventLog {
   private readonly producer: Producer;
@@ -44,7 +48,8 @@ export class KafkaEventLog implements EventLog {
       lingerMs: opts.lingerMs,
       maxBatchSize: opts.maxBatchSize,
       maxQueued: opts.maxQueued,
-      maxInFlight: 1,
+      maxInFlight: opts.maxInFlight,
+      keyOf: (o) => o.message.key as string,
       onBatch: (size, ms, ok) => {
         kafkaProduceBatchSize.observe(size);
         kafkaProduceDuration.observe({ outcome: ok ? 'ok' : 'error' }, ms / 1000);

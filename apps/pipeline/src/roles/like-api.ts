@@ -108,6 +108,7 @@ async function runWorker(config: ApiConfig, log: Logger): Promise<void> {
     lingerMs: config.LIKEPIPE_PRODUCER_LINGER_MS,
     maxBatchSize: config.LIKEPIPE_PRODUCER_MAX_BATCH,
     maxQueued: config.LIKEPIPE_PRODUCER_MAX_QUEUED,
+    maxInFlight: config.LIKEPIPE_PRODUCER_MAX_IN_FLIGHT,
     timeoutMs: config.LIKEPIPE_PRODUCER_TIMEOUT_MS,
   });
   const pool = createPool(config.DATABASE_URL, { max: 16, applicationName: 'likepipe-api', log });
