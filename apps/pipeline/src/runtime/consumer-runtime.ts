@@ -95,6 +95,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<RunningConsu
       retryIf: () => true,
       signal: stopping.signal,
       onRetry: ({ attempt, delayMs, err }) => {
+        detector.flushFailed(Date.now());
         span?.recordException(err as Error);
         log.warn('flush failed; retrying', { attempt, delayMs, retriable: isRetriable(err), err: err as Error });
       },

@@ -42,6 +42,8 @@ export class StallDetector {
   private readonly partitions = new Map<number, PartitionState>();
   /** When the last batch that held the fetch loop for a whole timeout left the handler. */
   private releasedAt = -Infinity;
+  /** When a flush last failed: while the sink fails, fetching is not what is stuck. */
+  private flushFailedAt = -Infinity;
 
   constructor(private readonly timeoutMs: number) {}
 
@@ -59,6 +61,17 @@ export class StallDetector {
   reset(): void {
     this.partitions.clear();
     this.releasedAt = -Infinity;
+    this.flushFailedAt = -Infinity;
+  }
+
+  /**
+   * A flush failed (it will be retried). No partition counts as stalled until a timeout after the last failure:
+   * a failing sink holds batches in the handler and, through them, kafkajs' fetches of other partitions, in
+   * ways the batch clocks alone did not always tell apart from a lost partition (a CI run counted two stalls
+   * while Postgres writes failed); restarting the consumer would not help it either.
+   */
+  flushFailed(now: number): void {
+    this.flushFailedAt = now;
   }
 
   batchStarted(partition: number, now: number): void {
@@ -93,7 +106,7 @@ export class StallDetector {
       }
       if (moved || s.waitingSince === undefined) s.waitingSince = now;
       if (s.busy > 0 || held) continue;
-      const stalledMs = now - Math.max(s.waitingSince, s.progressAt ?? -Infinity, this.releasedAt);
+      const stalledMs = now - Math.max(s.waitingSince, s.progressAt ?? -Infinity, this.releasedAt, this.flushFailedAt);
       if (stalledMs >= this.timeoutMs) stalls.push({ partition, lag, stalledMs });
     }
     return stalls;
