@@ -27,18 +27,19 @@ describe('StallDetector', () => {
     expect(d.observe(lags, 60_000)).toEqual([{ partition: 1, lag: 7, stalledMs: 60_000 }]);
   });
 
-  it('nothing is stalled while flushes fail, nor until a timeout after the last failure', () => {
+  it('nothing is stalled while a flush keeps failing, however far apart its retries, nor until a timeout after it went through', () => {
     const d = new StallDetector(TIMEOUT);
     d.assigned([0, 1]);
     const lags = [lagOf(0, '10', 5), lagOf(1, '40', 7)];
-    // Flushes fail every 10 s for two minutes (the retry's longest backoff): no batch clock is needed for that.
-    for (let t = 0; t <= 120_000; t += 10_000) {
-      d.flushFailed(t);
-      expect(d.observe(lags, t)).toEqual([]);
+    // Retries spaced wider than the timeout, for five minutes.
+    for (let t = 0; t <= 300_000; t += 90_000) {
+      d.flushFailed();
+      expect(readEvery5s(d, t, t + 85_000, lags)).toBeUndefined();
     }
-    // The sink is back but nothing moves: a stall, one timeout after the last failure.
-    expect(readEvery5s(d, 125_000, 175_000, lags)).toBeUndefined();
-    expect(d.observe(lags, 180_000).map((s) => s.partition)).toEqual([0, 1]);
+    // The sink is back but nothing moves: a stall, one timeout after the flush went through.
+    d.flushSucceeded(400_000);
+    expect(readEvery5s(d, 400_000, 455_000, lags)).toBeUndefined();
+    expect(d.observe(lags, 460_000).map((s) => s.partition)).toEqual([0, 1]);
   });
 
   it('a partition with no lag is never stalled, however long nothing moves', () => {

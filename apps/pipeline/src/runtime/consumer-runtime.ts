@@ -90,16 +90,20 @@ export async function startConsumer(opts: ConsumerOptions): Promise<RunningConsu
   const stopping = new AbortController();
 
   const write = (batches: PartitionBatch[], span?: Span): Promise<void> =>
-    retry((attempt) => opts.apply(batches, { attempt, ...(span ? { span } : {}) }), {
-      backoff: FLUSH_BACKOFF,
-      retryIf: () => true,
-      signal: stopping.signal,
-      onRetry: ({ attempt, delayMs, err }) => {
-        detector.flushFailed(Date.now());
-        span?.recordException(err as Error);
-        log.warn('flush failed; retrying', { attempt, delayMs, retriable: isRetriable(err), err: err as Error });
+    retry(
+      (attempt) =>
+        opts.apply(batches, { attempt, ...(span ? { span } : {}) }).then(() => detector.flushSucceeded(Date.now())),
+      {
+        backoff: FLUSH_BACKOFF,
+        retryIf: () => true,
+        signal: stopping.signal,
+        onRetry: ({ attempt, delayMs, err }) => {
+          detector.flushFailed();
+          span?.recordException(err as Error);
+          log.warn('flush failed; retrying', { attempt, delayMs, retriable: isRetriable(err), err: err as Error });
+        },
       },
-    });
+    );
   const flush = async (batches: PartitionBatch[], spans: Span[]): Promise<void> => {
     if (!tracingOn()) return write(batches);
     // One span per flush (its Postgres spans nest under it), linked to every traced message it writes.

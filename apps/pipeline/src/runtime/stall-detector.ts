@@ -42,7 +42,9 @@ export class StallDetector {
   private readonly partitions = new Map<number, PartitionState>();
   /** When the last batch that held the fetch loop for a whole timeout left the handler. */
   private releasedAt = -Infinity;
-  /** When a flush last failed: while the sink fails, fetching is not what is stuck. */
+  /** While a flush is failing (between its first failure and its success), fetching is not what is stuck. */
+  private sinkFailing = false;
+  /** When the sink last recovered. */
   private flushFailedAt = -Infinity;
 
   constructor(private readonly timeoutMs: number) {}
@@ -62,15 +64,24 @@ export class StallDetector {
     this.partitions.clear();
     this.releasedAt = -Infinity;
     this.flushFailedAt = -Infinity;
+    this.sinkFailing = false;
   }
 
   /**
-   * A flush failed (it will be retried). No partition counts as stalled until a timeout after the last failure:
-   * a failing sink holds batches in the handler and, through them, kafkajs' fetches of other partitions, in
-   * ways the batch clocks alone did not always tell apart from a lost partition (a CI run counted two stalls
-   * while Postgres writes failed); restarting the consumer would not help it either.
+   * A flush failed and will be retried. No partition counts as stalled while the sink fails, nor until a
+   * timeout after a flush went through again: a failing sink holds batches in the handler and, through them,
+   * kafkajs' fetches of other partitions, in ways the batch clocks alone did not always tell apart from a lost
+   * partition (CI counted two stalls while Postgres writes failed, between retries spaced wider than the
+   * timeout); restarting the consumer would not help it either.
    */
-  flushFailed(now: number): void {
+  flushFailed(): void {
+    this.sinkFailing = true;
+  }
+
+  /** A flush went through (after failures, the sink is back: the clocks start again from now). */
+  flushSucceeded(now: number): void {
+    if (!this.sinkFailing) return;
+    this.sinkFailing = false;
     this.flushFailedAt = now;
   }
 
@@ -105,7 +116,7 @@ export class StallDetector {
         continue;
       }
       if (moved || s.waitingSince === undefined) s.waitingSince = now;
-      if (s.busy > 0 || held) continue;
+      if (s.busy > 0 || held || this.sinkFailing) continue;
       const stalledMs = now - Math.max(s.waitingSince, s.progressAt ?? -Infinity, this.releasedAt, this.flushFailedAt);
       if (stalledMs >= this.timeoutMs) stalls.push({ partition, lag, stalledMs });
     }
