@@ -320,7 +320,9 @@ describe('operator: the small example end to end', () => {
     );
     expect(props).toContain('\ndefault.replication.factor=3\n');
     expect(props).toContain('\nmin.insync.replicas=2\n');
-    expect((await getJson('statefulset', `${name}-kafka`, ns))!.spec.replicas).toBe(3);
+    // The operator applies its objects one after another: the StatefulSet may follow the ConfigMap a moment later.
+    const sts = await waitFor('the builtin Kafka StatefulSet', () => getJson('statefulset', `${name}-kafka`, ns));
+    expect(sts.spec.replicas).toBe(3);
     const tw = await waitFor('the truth-writer', () => getJson('deployment', `${name}-truth-writer`, ns));
     const init = (tw.spec.template.spec.initContainers as Obj[]).find((c) => c.name === 'ensure-topic')!;
     expect([env(init, 'LIKEPIPE_KAFKA_REPLICATION_FACTOR'), env(init, 'LIKEPIPE_KAFKA_MIN_INSYNC_REPLICAS')]).toEqual([
