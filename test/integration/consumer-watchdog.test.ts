@@ -221,7 +221,7 @@ describe('the consumer stall watchdog', () => {
     // The stalled member left the group (LeaveGroup) instead of lingering until its session timed out.
     const { groups } = await admin.describeGroups([GROUP]);
     expect(groups[0]!.members).toHaveLength(1);
-    await expectExactlyOnce(stallsBefore > 0);
+    await expectExactlyOnce(true);
     // Once cured, it stays cured: no second stall over another timeout and a lag reading.
     await new Promise((r) => setTimeout(r, STALL_TIMEOUT_MS + 5_000));
     expect(await stalls()).toBe(stallsBefore + 1);
