@@ -2,6 +2,9 @@ import pg from 'pg';
 import type { Ledger } from './ledger.js';
 import type { Audit } from './summary.js';
 
+/** How long Postgres' rows must stay unchanged to call the pipeline quiet: several truth-writer flushes. */
+const QUIET_MS = 5_000;
+
 /**
  * Holds Postgres (the truth) and the API to the ledger once the pipeline is quiet (DESIGN invariants 1 and 2):
  * every acknowledged like is one row, every acknowledged unlike removed its row, like_count equals the rows of
@@ -47,13 +50,18 @@ export class Auditor {
     const unliked = ledger.finalState('unlike');
     const expectedRows = [...liked.values()].reduce((n, s) => n + s.size, 0);
     const started = performance.now();
-    // Quiet: Postgres holds every acknowledged action, or stops changing for 30 s (then what is missing is lost).
+    // Quiet: Postgres holds every acknowledged action and its row count has not moved for QUIET_MS, or nothing
+    // has changed for 30 s (then what is missing is lost). Holding the acknowledged ones is not enough: likes whose
+    // answer the client gave up on (timeouts under overload) are still on their way and move the count after.
     let check = await this.compare(posts, liked, unliked);
     let lastChange = performance.now();
-    while ((check.missing > 0 || check.unlikesLost > 0) && performance.now() - lastChange < 30_000) {
+    const settled = () => check.missing === 0 && check.unlikesLost === 0 && performance.now() - lastChange >= QUIET_MS;
+    while (!settled() && performance.now() - lastChange < 30_000) {
       await new Promise((r) => setTimeout(r, 500));
       const next = await this.compare(posts, liked, unliked);
-      if (next.missing !== check.missing || next.unlikesLost !== check.unlikesLost) lastChange = performance.now();
+      if (next.missing !== check.missing || next.unlikesLost !== check.unlikesLost || next.rows !== check.rows) {
+        lastChange = performance.now();
+      }
       check = next;
     }
     const quietAfterS = (performance.now() - started) / 1000;
@@ -91,7 +99,7 @@ export class Auditor {
     posts: string[],
     liked: Map<string, Set<string>>,
     unliked: Map<string, Set<string>>,
-  ): Promise<{ missing: number; unlikesLost: number; unacknowledged: number }> {
+  ): Promise<{ missing: number; unlikesLost: number; unacknowledged: number; rows: number }> {
     const { rows } = await this.query<{ post_id: string; user_id: string }>(
       'SELECT post_id, user_id FROM likes WHERE post_id = ANY($1)',
       [posts],
@@ -112,7 +120,7 @@ export class Auditor {
         else if (!liked.get(post)?.has(u)) unacknowledged++;
       }
     }
-    return { missing, unlikesLost, unacknowledged };
+    return { missing, unlikesLost, unacknowledged, rows: rows.length };
   }
 
   private async countMismatches(posts: string[]): Promise<Audit['countMismatches']> {
