@@ -8,7 +8,8 @@ WHICH=${1:-all}
 case "$WHICH" in all | hot-post | hot-reads) ;; *) echo "usage: npm run bench [-- hot-post|hot-reads]" >&2; exit 2 ;; esac
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/lib/private-stack.sh"
-private_stack bench 200
+# LIKEPIPE_BENCH_OFFSET: the port offset (default 200), to run a second benchmark from another checkout beside it.
+private_stack bench "${LIKEPIPE_BENCH_OFFSET:-200}"
 export LIKEPIPE_BENCH_ENDPOINTS=true
 # Every bench user likes once; the per-user rate limit is not what is measured here.
 export LIKEPIPE_RATE_LIMIT=100000
