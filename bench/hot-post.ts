@@ -76,11 +76,20 @@ interface Row {
 
 const RUN_DIR = `${process.env.LIKEPIPE_STATE}/run`;
 
+/**
+ * With BENCH_PHASE_WINDOWS set (profiling), each saturation phase's start and end on the monotonic clock, in µs:
+ * the clock V8 stamps CPU-profile samples with, so bench/profile-top.ts can tell the like path's samples from the
+ * floor's and the naive endpoint's in one profile of the whole run.
+ */
+const phaseWindows: Record<string, [number, number]> = {};
+const nowMonotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+
 async function run(name: string, path: (i: number) => string, tokens: string[], postId: string | null): Promise<Row> {
   const before = await xacts();
   const ownBefore = ownQueries;
   let next = 0;
   const started = performance.now();
+  const windowStart = nowMonotonicUs();
   const result = await autocannon({
     url: API,
     connections: CONNECTIONS,
@@ -97,6 +106,7 @@ async function run(name: string, path: (i: number) => string, tokens: string[], 
     ],
   });
   const elapsedS = (performance.now() - started) / 1000;
+  phaseWindows[name] = [windowStart, nowMonotonicUs()];
   const accepted = result['2xx'];
   const finalCount = postId ? await converge(postId, accepted) : 'n/a';
   const after = await xacts();
@@ -294,4 +304,5 @@ const result = {
   pg_xacts_per_1000_likes_at_saturation: api.xactsPer1000,
 };
 writeFileSync(new URL(`./results/${resultName}.json`, import.meta.url), JSON.stringify(result, null, 2) + '\n');
+if (process.env.BENCH_PHASE_WINDOWS) writeFileSync(process.env.BENCH_PHASE_WINDOWS, JSON.stringify(phaseWindows));
 await db.end();

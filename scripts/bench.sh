@@ -18,6 +18,7 @@ PROFILE_DIR="$LIKEPIPE_STATE-profiles"
 if [ "${LIKEPIPE_BENCH_PROFILE:-false}" = true ]; then
   rm -rf "$PROFILE_DIR" && mkdir -p "$PROFILE_DIR"
   export LIKEPIPE_API_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=$PROFILE_DIR"
+  export BENCH_PHASE_WINDOWS="$PROFILE_DIR/phases.json"
 fi
 
 bash "$ROOT/scripts/down.sh" >/dev/null 2>&1 || true
@@ -32,5 +33,10 @@ if [ "$WHICH" != hot-post ]; then node --no-warnings bench/hot-reads.ts; fi
 if [ "${LIKEPIPE_BENCH_PROFILE:-false}" = true ]; then
   # The profiles are written when the processes exit.
   bash "$ROOT/scripts/stack/app.sh" stop like-api
-  node --no-warnings bench/profile-top.ts "$PROFILE_DIR"/*.cpuprofile | tee "bench/results/profile-$(date -u +%Y%m%dT%H%M%S).md"
+  out="bench/results/profile-$(date -u +%Y%m%dT%H%M%S).md"
+  # The like path at saturation, then the floor (the same app and auth doing nothing) for comparison.
+  for phase in '(b) like-API' '(c) no-op + auth (floor)'; do
+    node --no-warnings bench/profile-top.ts --window "$BENCH_PHASE_WINDOWS:$phase" "$PROFILE_DIR"/*.cpuprofile
+    echo
+  done | tee "$out"
 fi
