@@ -14,6 +14,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { cpuMicrosPer, sampleCpu } from './cpu.ts';
 import { openLoop, percentile } from './open-loop.ts';
+import { scrape, stages } from './stages.ts';
 import { env, signToken } from './stack-env.ts';
 
 const API = env.LIKEPIPE_API_URL!;
@@ -72,6 +73,8 @@ interface Row {
   finalCount: string;
   /** CPU µs per accepted request (per like on the like paths) per process group; fixed-rate runs only. */
   cpu?: Record<string, number>;
+  /** Where the like path's time went (bench/stages.ts); fixed-rate like-API runs only. */
+  stages?: ReturnType<typeof stages>;
 }
 
 const RUN_DIR = `${process.env.LIKEPIPE_STATE}/run`;
@@ -137,6 +140,7 @@ async function runAtRate(
   const before = await xacts();
   const ownBefore = ownQueries;
   const cpuBefore = sampleCpu(RUN_DIR);
+  const metricsBefore = postId && path.startsWith('/api/') ? await scrape(API) : undefined;
   const r = await openLoop({
     url: API,
     rate,
@@ -147,6 +151,7 @@ async function runAtRate(
   // Until the pipeline is quiet (every like in Postgres), so the workers' share of the likes is counted too.
   const t = postId ? await converge(postId, r.ok) : 'n/a';
   const cpu = cpuMicrosPer(cpuBefore, sampleCpu(RUN_DIR), r.ok);
+  const stageRows = metricsBefore ? stages(metricsBefore, await scrape(API), r.ok) : undefined;
   const after = await xacts();
   const sorted = r.latenciesMs.sort((a, b) => a - b);
   return {
@@ -160,6 +165,7 @@ async function runAtRate(
     xactsPer1000: postId ? ((after - before - (ownQueries - ownBefore)) / r.ok) * 1000 : null,
     finalCount: t,
     cpu,
+    ...(stageRows ? { stages: stageRows } : {}),
   };
 }
 
@@ -227,6 +233,19 @@ const apiAtRate = await runAtRate(
   rate,
 );
 
+// The latency target is set at 80 % of the like-API's own saturation: loaded, but not queueing.
+const apiRate = Math.max(100, Math.round(api.rps * 0.8));
+process.stderr.write(`fixed rate ${apiRate}/s (80 % of the like-API's saturation): like-API…\n`);
+const apiPost3 = `bench-api-80-${stamp}`;
+await createPost(apiPost3);
+const apiAt80 = await runAtRate(
+  `(b) like-API, ${apiRate} req/s offered (80 % of its saturation)`,
+  `/api/posts/${apiPost3}/like`,
+  await mintTokens(`api-80-${stamp}-`, apiRate * 10),
+  apiPost3,
+  apiRate,
+);
+
 process.stderr.write(`fixed rate ${rate}/s: no-op…\n`);
 const noopAtRate = await runAtRate(
   `(c) no-op, ${rate} req/s offered`,
@@ -255,7 +274,7 @@ const f = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigit
 const lines = [
   `| endpoint | requests | 2xx | throughput (req/s) | p50 (ms) | p99 (ms) | errors | PG xacts / 1,000 likes | final count |`,
   `|---|---:|---:|---:|---:|---:|---:|---:|---|`,
-  ...[naive, api, noop, naiveAtRate, apiAtRate, noopAtRate].map(
+  ...[naive, api, noop, naiveAtRate, apiAtRate, noopAtRate, apiAt80].map(
     (r) =>
       `| ${r.name} | ${f(r.requests)} | ${f(r.accepted)} | ${f(r.rps)} | ${f(r.p50, 1)} | ${f(r.p99, 1)} | ${f(r.errors)} | ${r.xactsPer1000 === null ? '—' : f(r.xactsPer1000, 2)} | ${r.finalCount} |`,
   ),
@@ -276,6 +295,23 @@ const lines = [
   ),
   '',
   `like-API process CPU per like: ${f(apiCpu, 0)} µs = ${f(apiCpu / floorCpu, 2)}× the floor's ${f(floorCpu, 0)} µs per request.`,
+  '',
+  "Where a like spends its time at a fixed rate (from the like-API's /metrics; p99 interpolated in the buckets):",
+  '',
+  '| run | stage | count | mean (ms) | p99 (ms) |',
+  '|---|---|---:|---:|---:|',
+  ...[apiAtRate, apiAt80].flatMap((r) =>
+    (r.stages?.rows ?? []).map(
+      (s) => `| ${r.name} | ${s.stage} | ${f(s.count)} | ${f(s.meanMs, 2)} | ${f(s.p99Ms, 1)} |`,
+    ),
+  ),
+  ...[apiAtRate, apiAt80].map((r) =>
+    r.stages
+      ? `${r.name}: GC ${f(r.stages.gcMsPerLike, 3)} ms per like, event-loop delay p99 ${f(r.stages.eventLoopP99Ms, 1)} ms, ` +
+        `${f(r.stages.meanBatchSize, 1)} likes per produce request.`
+      : '',
+  ),
+  '',
   `${CONNECTIONS} connections, one hot post, every request a distinct user; machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ` +
     `${f(totalmem() / 2 ** 30)} GiB, Node ${process.version}; load generator (autocannon) on the same machine.`,
 ];
@@ -295,7 +331,8 @@ const result = {
   },
   connections: CONNECTIONS,
   fixed_rate: rate,
-  rows: [naive, api, noop, naiveAtRate, apiAtRate, noopAtRate],
+  rows: [naive, api, noop, naiveAtRate, apiAtRate, noopAtRate, apiAt80],
+  like_api_p99_ms_at_80pct_of_saturation: apiAt80.p99,
   share_of_floor: api.rps / noop.rps,
   throughput_vs_naive: api.rps / naive.rps,
   cpu_us_per_like: apiAtRate.cpu,
