@@ -12,7 +12,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { cpuMicrosPer, sampleCpu } from './cpu.ts';
+import { cpuMicrosPer, idleCpuRate, sampleCpu } from './cpu.ts';
 import { openLoop, percentile } from './open-loop.ts';
 import { scrape, stages } from './stages.ts';
 import { env, signToken } from './stack-env.ts';
@@ -73,11 +73,15 @@ interface Row {
   finalCount: string;
   /** CPU µs per accepted request (per like on the like paths) per process group; fixed-rate runs only. */
   cpu?: Record<string, number>;
+  /** The same without taking the background off, and that background in CPU ms per second. */
+  cpuGross?: Record<string, number>;
+  idleCpuMsPerS?: Record<string, number>;
   /** Where the like path's time went (bench/stages.ts); fixed-rate like-API runs only. */
   stages?: ReturnType<typeof stages>;
 }
 
 const RUN_DIR = `${process.env.LIKEPIPE_STATE}/run`;
+const IDLE_SAMPLE_MS = 5_000;
 
 /**
  * With BENCH_PHASE_WINDOWS set (profiling), each saturation phase's start and end on the monotonic clock, in µs:
@@ -139,7 +143,10 @@ async function runAtRate(
 ): Promise<Row> {
   const before = await xacts();
   const ownBefore = ownQueries;
+  // The stack's background CPU with nothing offered, measured just before, is taken off (bench/cpu.ts).
+  const idle = await idleCpuRate(RUN_DIR, IDLE_SAMPLE_MS);
   const cpuBefore = sampleCpu(RUN_DIR);
+  const cpuStarted = performance.now();
   const metricsBefore = postId && path.startsWith('/api/') ? await scrape(API) : undefined;
   const r = await openLoop({
     url: API,
@@ -150,7 +157,9 @@ async function runAtRate(
   });
   // Until the pipeline is quiet (every like in Postgres), so the workers' share of the likes is counted too.
   const t = postId ? await converge(postId, r.ok) : 'n/a';
-  const cpu = cpuMicrosPer(cpuBefore, sampleCpu(RUN_DIR), r.ok);
+  const cpuAfter = sampleCpu(RUN_DIR);
+  const cpu = cpuMicrosPer(cpuBefore, cpuAfter, r.ok, { rate: idle, seconds: (performance.now() - cpuStarted) / 1000 });
+  const cpuGross = cpuMicrosPer(cpuBefore, cpuAfter, r.ok);
   const stageRows = metricsBefore ? stages(metricsBefore, await scrape(API), r.ok) : undefined;
   const after = await xacts();
   const sorted = r.latenciesMs.sort((a, b) => a - b);
@@ -165,6 +174,8 @@ async function runAtRate(
     xactsPer1000: postId ? ((after - before - (ownQueries - ownBefore)) / r.ok) * 1000 : null,
     finalCount: t,
     cpu,
+    cpuGross,
+    idleCpuMsPerS: Object.fromEntries([...idle].map(([g, v]) => [g, v * 1000])),
     ...(stageRows ? { stages: stageRows } : {}),
   };
 }
@@ -284,16 +295,17 @@ const lines = [
   `Same offered load (${rate} req/s = 80% of naive saturation, constant arrival rate): p50 ${f(apiAtRate.p50, 1)} ms ` +
     `like-API vs ${f(naiveAtRate.p50, 1)} ms naive, p99 ${f(apiAtRate.p99, 1)} ms vs ${f(naiveAtRate.p99, 1)} ms.`,
   '',
-  `CPU per accepted request at ${rate} req/s offered (µs; on the like paths per like, until Postgres holds every like;`,
-  'from /proc, each process with its descendants):',
+  `CPU per accepted request at a fixed rate (µs; on the like paths per like, until Postgres holds every like;`,
+  'from /proc, each process with its descendants; what each group burns idle, measured for 5 s before, taken off):',
   '',
   `| endpoint | ${GROUPS.join(' | ')} | total |`,
   `|---|${GROUPS.map(() => '---:').join('|')}|---:|`,
-  ...[naiveAtRate, apiAtRate, noopAtRate].map(
+  ...[naiveAtRate, apiAtRate, noopAtRate, apiAt80].map(
     (r) =>
       `| ${r.name} | ${GROUPS.map((g) => f(r.cpu?.[g] ?? 0)).join(' | ')} | ${f(Object.values(r.cpu ?? {}).reduce((a, b) => a + b, 0))} |`,
   ),
   '',
+  `Idle background before the like-API run (CPU ms per second): ${GROUPS.map((g) => `${g} ${f(apiAtRate.idleCpuMsPerS?.[g] ?? 0)}`).join(', ')}.`,
   `like-API process CPU per like: ${f(apiCpu, 0)} µs = ${f(apiCpu / floorCpu, 2)}× the floor's ${f(floorCpu, 0)} µs per request.`,
   '',
   "Where a like spends its time at a fixed rate (from the like-API's /metrics; p99 interpolated in the buckets):",
@@ -335,6 +347,7 @@ const result = {
   like_api_p99_ms_at_80pct_of_saturation: apiAt80.p99,
   share_of_floor: api.rps / noop.rps,
   throughput_vs_naive: api.rps / naive.rps,
+  // Above the idle background (bench/cpu.ts); the gross figures are in rows[].cpuGross.
   cpu_us_per_like: apiAtRate.cpu,
   floor_cpu_us_per_request: noopAtRate.cpu,
   api_cpu_vs_floor: apiCpu / floorCpu,
