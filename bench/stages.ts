@@ -33,19 +33,45 @@ interface Histogram {
   buckets: [number, number][];
 }
 
-/** The difference of one histogram series between two samples; `labels` must match the series exactly. */
-function histogramDelta(before: MetricsSample, after: MetricsSample, name: string, labels: string): Histogram {
-  const d = (key: string) => (after.get(key) ?? 0) - (before.get(key) ?? 0);
-  const inner = labels ? `${labels},` : '';
-  const buckets: [number, number][] = [];
-  for (const key of after.keys()) {
-    if (!key.startsWith(`${name}_bucket{${inner}le="`)) continue;
-    const le = key.slice(key.lastIndexOf('le="') + 4, -2);
-    buckets.push([le === '+Inf' ? Infinity : Number(le), d(key)]);
+/** A series key's labels, e.g. `{le="0.5",op="apply"}` → le → 0.5, op → apply (values never hold quotes here). */
+function labelsOf(key: string): Map<string, string> {
+  const open = key.indexOf('{');
+  const out = new Map<string, string>();
+  if (open < 0) return out;
+  for (const m of key.slice(open + 1, -1).matchAll(/([a-zA-Z_]\w*)="([^"]*)"/g)) out.set(m[1]!, m[2]!);
+  return out;
+}
+
+/**
+ * The difference of one histogram between two samples, over the series whose labels include every one of
+ * `labels` (prom-client writes `le` first, and label order is not part of the format).
+ */
+function histogramDelta(
+  before: MetricsSample,
+  after: MetricsSample,
+  name: string,
+  labels: Record<string, string>,
+): Histogram {
+  const matches = (key: string, suffix: string) => {
+    const brace = key.indexOf('{');
+    if ((brace < 0 ? key : key.slice(0, brace)) !== `${name}_${suffix}`) return undefined;
+    const l = labelsOf(key);
+    return Object.entries(labels).every(([k, v]) => l.get(k) === v) ? l : undefined;
+  };
+  const h: Histogram = { count: 0, sum: 0, buckets: [] };
+  const byBound = new Map<number, number>();
+  for (const [key, v] of after) {
+    const d = v - (before.get(key) ?? 0);
+    const bucket = matches(key, 'bucket');
+    if (bucket) {
+      const le = bucket.get('le')!;
+      const bound = le === '+Inf' ? Infinity : Number(le);
+      byBound.set(bound, (byBound.get(bound) ?? 0) + d);
+    } else if (matches(key, 'count')) h.count += d;
+    else if (matches(key, 'sum')) h.sum += d;
   }
-  buckets.sort((a, b) => a[0] - b[0]);
-  const suffix = labels ? `{${labels}}` : '';
-  return { count: d(`${name}_count${suffix}`), sum: d(`${name}_sum${suffix}`), buckets };
+  h.buckets = [...byBound].sort((a, b) => a[0] - b[0]);
+  return h;
 }
 
 function quantile(h: Histogram, q: number): number {
@@ -77,21 +103,21 @@ export function stages(
   after: MetricsSample,
   likes: number,
 ): { rows: StageRow[]; gcMsPerLike: number; eventLoopP99Ms: number; meanBatchSize: number } {
-  const row = (stage: string, name: string, labels: string): StageRow => {
+  const row = (stage: string, name: string, labels: Record<string, string>): StageRow => {
     const h = histogramDelta(before, after, name, labels);
     return { stage, count: h.count, meanMs: (h.sum / Math.max(1, h.count)) * 1000, p99Ms: quantile(h, 0.99) * 1000 };
   };
   const rows = [
-    row(
-      'request (POST like, 200)',
-      PIPELINE_METRICS.httpDuration.name,
-      'route="/api/posts/:id/like",method="POST",status="200"',
-    ),
-    row('Redis user-admit', PIPELINE_METRICS.redisDuration.name, 'op="admit",outcome="ok"'),
-    row('Redis post-apply', PIPELINE_METRICS.redisDuration.name, 'op="apply",outcome="ok"'),
-    row('Kafka produce batch (acks=all)', PIPELINE_METRICS.kafkaProduceDuration.name, 'outcome="ok"'),
+    row('request (POST like, 200)', PIPELINE_METRICS.httpDuration.name, {
+      route: '/api/posts/:id/like',
+      method: 'POST',
+      status: '200',
+    }),
+    row('Redis user-admit', PIPELINE_METRICS.redisDuration.name, { op: 'admit', outcome: 'ok' }),
+    row('Redis post-apply', PIPELINE_METRICS.redisDuration.name, { op: 'apply', outcome: 'ok' }),
+    row('Kafka produce batch (acks=all)', PIPELINE_METRICS.kafkaProduceDuration.name, { outcome: 'ok' }),
   ];
-  const batches = histogramDelta(before, after, PIPELINE_METRICS.kafkaProduceBatchSize.name, '');
+  const batches = histogramDelta(before, after, PIPELINE_METRICS.kafkaProduceBatchSize.name, {});
   let gcS = 0;
   for (const key of after.keys()) {
     if (key.startsWith(`${PROCESS_METRICS.gcDuration}_sum`)) gcS += (after.get(key) ?? 0) - (before.get(key) ?? 0);

@@ -3,9 +3,13 @@ import { parseMetrics, stages } from '../../bench/stages.ts';
 /** A histogram exposition in prom-client's shape, with cumulative bucket counts. */
 function exposition(apply: [number, number][], count: number, sum: number): string {
   const lines = apply.map(
-    ([le, n]) => `likepipe_redis_call_duration_seconds_bucket{op="apply",outcome="ok",le="${le}"} ${n}`,
+    // prom-client writes le first.
+    ([le, n]) => `likepipe_redis_call_duration_seconds_bucket{le="${le}",op="apply",outcome="ok"} ${n}`,
   );
-  lines.push(`likepipe_redis_call_duration_seconds_bucket{op="apply",outcome="ok",le="+Inf"} ${count}`);
+  lines.push(`likepipe_redis_call_duration_seconds_bucket{le="+Inf",op="apply",outcome="ok"} ${count}`);
+  // Another series of the same histogram, which must not be counted in.
+  lines.push(`likepipe_redis_call_duration_seconds_bucket{le="+Inf",op="admit",outcome="ok"} 7`);
+  lines.push(`likepipe_redis_call_duration_seconds_count{op="admit",outcome="ok"} 7`);
   lines.push(`likepipe_redis_call_duration_seconds_sum{op="apply",outcome="ok"} ${sum}`);
   lines.push(`likepipe_redis_call_duration_seconds_count{op="apply",outcome="ok"} ${count}`);
   lines.push('nodejs_gc_duration_seconds_sum{kind="minor"} ' + sum / 10);
