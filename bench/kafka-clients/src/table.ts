@@ -1,0 +1,53 @@
+/** The result as two Markdown tables (the README quotes them): per-event cost, then failures and upkeep. */
+type Row = Record<string, unknown>;
+
+const get = (o: unknown, path: string): unknown =>
+  path.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Row)[k] : undefined), o);
+
+function fmt(v: unknown, unit = ''): string {
+  if (v === undefined || v === null) return '–';
+  if (typeof v === 'number') return `${v.toLocaleString('en-US', { maximumFractionDigits: 2 })}${unit}`;
+  return String(v);
+}
+
+function seconds(v: unknown): string {
+  return typeof v === 'number' ? `${(v / 1000).toFixed(1)} s` : '–';
+}
+
+export function renderTable(results: Row): string {
+  const clients = (results.clients ?? {}) as Record<string, Row>;
+  const build = results.build as Row | null;
+  const rate = get(clients, 'kafkajs.produce_fixed.offered_per_s') ?? get(clients, 'none.produce_fixed.offered_per_s');
+  const perf = [
+    `| client | produce CPU µs/event @ ${fmt(rate)}/s | ack p50 / p99 @ ${fmt(rate)}/s | max events/s | CPU µs/event at max | ack p99 at max | events per produce request at max | consume events/s | consume CPU µs/event |`,
+    '| --- | --: | --: | --: | --: | --: | --: | --: | --: |',
+  ];
+  for (const [name, r] of Object.entries(clients)) {
+    perf.push(
+      `| ${name === 'none' ? 'no Kafka (harness share)' : name} | ${fmt(get(r, 'produce_fixed.cpu_us_per_event'))} | ` +
+        `${fmt(get(r, 'produce_fixed.ack_p50_ms'))} / ${fmt(get(r, 'produce_fixed.ack_p99_ms'), ' ms')} | ` +
+        `${fmt(get(r, 'produce_max.events_per_s'))} | ${fmt(get(r, 'produce_max.cpu_us_per_event'))} | ` +
+        `${fmt(get(r, 'produce_max.ack_p99_ms'), ' ms')} | ${fmt(get(r, 'produce_max.events_per_produce_request'))} | ` +
+        `${fmt(get(r, 'consume.events_per_s'))} | ${fmt(get(r, 'consume.cpu_us_per_event'))} |`,
+    );
+  }
+  const ops = [
+    '| client | broker loss: failed sends | longest stretch without an ack | acked but lost | rebalance pause: join / leave | installed size | native build | pinned version (released) | latest (released), releases in 12 months |',
+    '| --- | --: | --: | --: | --: | --: | --: | --- | --- |',
+  ];
+  for (const [name, r] of Object.entries(clients)) {
+    if (name === 'none') continue;
+    const up = get(r, 'package.upkeep') as Row | undefined;
+    const day = (v: unknown) => (typeof v === 'string' ? v.slice(0, 10) : '–');
+    const bytes = get(r, 'package.install_bytes');
+    ops.push(
+      `| ${name} | ${fmt(get(r, 'broker_loss.failed'))} of ${fmt(get(r, 'broker_loss.submitted'))} | ` +
+        `${seconds(get(r, 'broker_loss.longest_ack_gap_ms'))} | ${fmt(get(r, 'broker_loss.acked_missing'))} | ` +
+        `${seconds(get(r, 'rebalance.join_pause_ms'))} / ${seconds(get(r, 'rebalance.leave_pause_ms'))} | ` +
+        `${typeof bytes === 'number' ? `${(bytes / 1e6).toFixed(1)} MB` : '–'} | ` +
+        `${name === 'confluent' && build ? `${Math.round(Number(build.native_build_s))} s` : 'none'} | ` +
+        `${fmt(up?.pinned)} (${day(up?.pinned_released)}) | ${fmt(up?.latest)} (${day(up?.latest_released)}), ${fmt(up?.releases_last_12_months)} |`,
+    );
+  }
+  return `${perf.join('\n')}\n\n${ops.join('\n')}\n`;
+}
