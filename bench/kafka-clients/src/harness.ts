@@ -65,10 +65,18 @@ export class Harness {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      const meta = await admin.fetchTopicMetadata({ topics: [topic] });
-      const counts = new Map<number, number>();
-      for (const p of meta.topics[0]?.partitions ?? []) counts.set(p.leader, (counts.get(p.leader) ?? 0) + 1);
-      return counts;
+      // A broker other than the one that answered createTopic may not know the topic yet: ask again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+          const counts = new Map<number, number>();
+          for (const p of meta.topics[0]?.partitions ?? []) counts.set(p.leader, (counts.get(p.leader) ?? 0) + 1);
+          return counts;
+        } catch (err) {
+          if (attempt >= 20) throw err;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
     } finally {
       await admin.disconnect();
     }

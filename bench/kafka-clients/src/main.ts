@@ -31,7 +31,8 @@ const stamp = new Date().toISOString().replace(/[:.]/g, '').slice(0, 15);
 const run = Date.now().toString(36);
 
 type Result = Record<string, unknown>;
-const results: Result = {
+const resumed = process.env.KC_RESUME ? (JSON.parse(readFileSync(process.env.KC_RESUME, 'utf8')) as Result) : undefined;
+const results: Result = resumed ?? {
   benchmark: 'kafka-clients',
   issue: 13,
   date: new Date().toISOString(),
@@ -51,7 +52,12 @@ const results: Result = {
 const clientResults = results.clients as Record<string, Result>;
 const outDir = join(ROOT, 'bench', 'results');
 mkdirSync(outDir, { recursive: true });
-const outFile = join(outDir, `kafka-clients-${stamp}.json`);
+const outFile = process.env.KC_RESUME ?? join(outDir, `kafka-clients-${stamp}.json`);
+if (resumed) {
+  const runs = (results.resumed as string[] | undefined) ?? [];
+  runs.push(`${new Date().toISOString()} ${PHASES.join(',')}`);
+  results.resumed = runs;
+}
 const save = () => writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
 
 function readBuildInfo(): unknown {
@@ -167,8 +173,14 @@ if (PHASES.includes('broker-loss') && brokers.length >= 3) {
     // A different broker each time, so no broker's restart is still under way when its turn comes.
     const broker = (i % brokers.length) + 1;
     const topic = `kc-loss-${c}-${run}`;
-    await harness.createTopic(topic, PARTITIONS, broker);
-    const leaders = Object.fromEntries(await harness.leaders(topic));
+    let leaders: Record<number, number>;
+    try {
+      await harness.createTopic(topic, PARTITIONS, broker);
+      leaders = Object.fromEntries(await harness.leaders(topic));
+    } catch (err) {
+      slot(c).broker_loss = { error: `topic setup: ${String(err)}` };
+      continue;
+    }
     log(`broker loss ${c}: partition leaders ${JSON.stringify(leaders)}, killing broker ${broker}`);
     const r = await measure(
       'broker-loss',
