@@ -201,6 +201,9 @@ if (PHASES.includes('broker-loss') && brokers.length >= 3) {
       r.leaders_before_kill = leaders;
       r.acked_missing = acked.filter((id) => !ids.has(id)).length;
       r.records_in_topic = ids.size;
+      // Sends the client reported as failed whose events are in the topic all the same: a like the API would
+      // have answered with an error although it was recorded.
+      r.failed_but_written = ids.size - (acked.length - Number(r.acked_missing));
       r.duplicate_records = duplicates;
     }
     slot(c).broker_loss = r;

@@ -1,7 +1,8 @@
 /**
  * What each client costs to carry: its installed size with its own dependencies (from the lock file), the
- * native build time recorded by install.sh, and its release history from the npm registry (the pinned
- * version's date, the newest version and its date), which says how it is kept up.
+ * native build time recorded by install.sh, and its release history from the npm registry (the newest stable
+ * version, how many stable and pre-release versions exist, and the registry's times, which on a mirror may be
+ * when the mirror took a version in rather than when it was published).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync, type Dirent } from 'node:fs';
@@ -53,7 +54,9 @@ export interface Upkeep {
   pinned_released: string | null;
   latest: string | null;
   latest_released: string | null;
-  releases_last_12_months: number | null;
+  stable_versions: number | null;
+  prerelease_versions: number | null;
+  newest_prerelease: string | null;
 }
 
 export function upkeep(name: string, pinned: string): Upkeep {
@@ -65,18 +68,27 @@ export function upkeep(name: string, pinned: string): Upkeep {
     });
     const info = JSON.parse(out) as { time: Record<string, string>; 'dist-tags': { latest: string } };
     const latest = info['dist-tags'].latest;
-    const yearAgo = Date.now() - 365 * 86_400_000;
-    const recent = Object.entries(info.time).filter(
-      ([v, t]) => v !== 'created' && v !== 'modified' && !v.includes('-') && Date.parse(t) > yearAgo,
-    );
+    const versions = Object.keys(info.time).filter((v) => v !== 'created' && v !== 'modified');
+    const pre = versions.filter((v) => v.includes('-'));
+    const newestPre = pre.sort((a, b) => Date.parse(info.time[a]!) - Date.parse(info.time[b]!)).at(-1);
     return {
       pinned,
       pinned_released: info.time[pinned] ?? null,
       latest,
       latest_released: info.time[latest] ?? null,
-      releases_last_12_months: recent.length,
+      stable_versions: versions.length - pre.length,
+      prerelease_versions: pre.length,
+      newest_prerelease: newestPre ?? null,
     };
   } catch {
-    return { pinned, pinned_released: null, latest: null, latest_released: null, releases_last_12_months: null };
+    return {
+      pinned,
+      pinned_released: null,
+      latest: null,
+      latest_released: null,
+      stable_versions: null,
+      prerelease_versions: null,
+      newest_prerelease: null,
+    };
   }
 }

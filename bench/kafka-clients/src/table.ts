@@ -14,6 +14,13 @@ function seconds(v: unknown): string {
   return typeof v === 'number' ? `${(v / 1000).toFixed(1)} s` : '–';
 }
 
+/** Events reported failed yet found in the topic (older result files lack the field: derived from the rest). */
+function failedButWritten(r: Row | undefined): number | undefined {
+  if (!r || typeof r.records_in_topic !== 'number') return undefined;
+  if (typeof r.failed_but_written === 'number') return r.failed_but_written;
+  return r.records_in_topic - (Number(r.acked) - Number(r.acked_missing));
+}
+
 export function renderTable(results: Row): string {
   const clients = (results.clients ?? {}) as Record<string, Row>;
   const build = results.build as Row | null;
@@ -32,21 +39,21 @@ export function renderTable(results: Row): string {
     );
   }
   const ops = [
-    '| client | broker loss: failed sends | longest stretch without an ack | acked but lost | rebalance pause: join / leave | installed size | native build | pinned version (released) | latest (released), releases in 12 months |',
-    '| --- | --: | --: | --: | --: | --: | --: | --- | --- |',
+    '| client | broker loss: failed sends | of those written all the same | duplicate records | longest stretch without an ack | acked but lost | rebalance pause: join / leave | installed size | native build | pinned | newest stable; stable / pre-release versions |',
+    '| --- | --: | --: | --: | --: | --: | --: | --: | --: | --- | --- |',
   ];
   for (const [name, r] of Object.entries(clients)) {
     if (name === 'none') continue;
     const up = get(r, 'package.upkeep') as Row | undefined;
-    const day = (v: unknown) => (typeof v === 'string' ? v.slice(0, 10) : '–');
     const bytes = get(r, 'package.install_bytes');
     ops.push(
       `| ${name} | ${fmt(get(r, 'broker_loss.failed'))} of ${fmt(get(r, 'broker_loss.submitted'))} | ` +
+        `${fmt(failedButWritten(get(r, 'broker_loss') as Row | undefined))} | ${fmt(get(r, 'broker_loss.duplicate_records'))} | ` +
         `${seconds(get(r, 'broker_loss.longest_ack_gap_ms'))} | ${fmt(get(r, 'broker_loss.acked_missing'))} | ` +
         `${seconds(get(r, 'rebalance.join_pause_ms'))} / ${seconds(get(r, 'rebalance.leave_pause_ms'))} | ` +
         `${typeof bytes === 'number' ? `${(bytes / 1e6).toFixed(1)} MB` : '–'} | ` +
         `${name === 'confluent' && build ? `${Math.round(Number(build.native_build_s))} s` : 'none'} | ` +
-        `${fmt(up?.pinned)} (${day(up?.pinned_released)}) | ${fmt(up?.latest)} (${day(up?.latest_released)}), ${fmt(up?.releases_last_12_months)} |`,
+        `${fmt(up?.pinned)} | ${fmt(up?.latest)}; ${fmt(up?.stable_versions)} / ${fmt(up?.prerelease_versions)} |`,
     );
   }
   return `${perf.join('\n')}\n\n${ops.join('\n')}\n`;
