@@ -19,6 +19,11 @@ export interface LoadOptions {
   durationMs: number;
   /** Keep the ids of acknowledged events (for a read-back). */
   keepIds: boolean;
+  /**
+   * Bypass our MicroBatcher: every event is its own send() and the client batches by itself. librdkafka's
+   * natural use, measured beside the batched shape for confluent only.
+   */
+  direct?: boolean;
 }
 
 export interface LoadRun {
@@ -49,8 +54,12 @@ export class Load {
 
   private readonly opts: LoadOptions;
 
+  private readonly producer: BenchProducer;
+  private readonly direct = new Set<Promise<void>>();
+
   constructor(producer: BenchProducer, opts: LoadOptions) {
     this.opts = opts;
+    this.producer = producer;
     this.batcher = new MicroBatcher<BenchEvent>((items) => producer.send(items), {
       ...BATCHER,
       keyOf: (e) => e.key,
@@ -93,11 +102,21 @@ export class Load {
       });
     }
     await this.batcher.close();
+    // Direct sends are not the batcher's: wait for the ones still out.
+    await Promise.allSettled(this.direct);
     return this.run;
   }
 
   stop(): void {
     this.stopped = true;
+  }
+
+  private sendDirect(event: BenchEvent): Promise<void> {
+    const p = this.producer.send([event]);
+    this.direct.add(p);
+    const forget = () => void this.direct.delete(p);
+    p.then(forget, forget);
+    return p;
   }
 
   private submit(): Promise<void> {
@@ -107,7 +126,8 @@ export class Load {
     run.submitAt.push(performance.now());
     run.doneAt.push(Number.NaN);
     run.ok.push(false);
-    return this.batcher.submit(event).then(
+    const sent = this.opts.direct ? this.sendDirect(event) : this.batcher.submit(event);
+    return sent.then(
       () => {
         run.doneAt[i] = performance.now();
         run.ok[i] = true;

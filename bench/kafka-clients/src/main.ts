@@ -130,6 +130,23 @@ if (PHASES.includes('produce')) {
       120_000,
     );
     log(`produce ${c}: ${JSON.stringify(slot(c).produce_max)}`);
+    if (c === 'confluent') {
+      // librdkafka batches by itself: also measured with a send() per event, without our batcher.
+      slot(c).produce_fixed_direct = await measure(
+        'produce',
+        c,
+        { topic, rate: RATE, concurrency: 0, warmupMs: 3_000, windowMs: 20_000, direct: true },
+        120_000,
+      );
+      log(`produce ${c} direct: ${JSON.stringify(slot(c).produce_fixed_direct)}`);
+      slot(c).produce_max_direct = await measure(
+        'produce',
+        c,
+        { topic, rate: 0, concurrency: 4_000, warmupMs: 3_000, windowMs: 10_000, direct: true },
+        120_000,
+      );
+      log(`produce ${c} direct: ${JSON.stringify(slot(c).produce_max_direct)}`);
+    }
     save();
   }
 }

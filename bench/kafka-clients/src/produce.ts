@@ -13,6 +13,7 @@ export interface ProduceArgs {
   concurrency: number;
   warmupMs: number;
   windowMs: number;
+  direct?: boolean;
 }
 
 export async function producePhase(client: ClientAdapter, args: ProduceArgs) {
@@ -23,6 +24,7 @@ export async function producePhase(client: ClientAdapter, args: ProduceArgs) {
     concurrency: args.concurrency,
     durationMs: args.warmupMs + args.windowMs,
     keepIds: false,
+    direct: args.direct ?? false,
   });
   const finished = load.start();
   await sleep(args.warmupMs);
@@ -58,7 +60,7 @@ export async function producePhase(client: ClientAdapter, args: ProduceArgs) {
     failed: run.ok.length - acked,
     errors: Object.fromEntries(run.errors),
     batches: run.batches,
-    events_per_batch: round(acked / run.batches, 1),
+    events_per_batch: run.batches ? round(acked / run.batches, 1) : null,
     produce_requests: requests ?? null,
     events_per_produce_request: requests ? round(acked / requests, 1) : null,
   };
