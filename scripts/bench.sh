@@ -20,6 +20,8 @@ if [ "$WHICH" = kafka-clients ]; then
   # Kafka alone: the clients are measured against brokers, not against the pipeline. Three of them (RF 3, min
   # ISR 2), so a broker can be killed without losing an acknowledged event.
   export LIKEPIPE_KAFKA_BROKERS="${LIKEPIPE_KAFKA_BROKERS:-3}"
+  # The comparison drives the clients through packages/core's MicroBatcher: the workspace must be built.
+  bash "$ROOT/scripts/bootstrap.sh"
   bash "$ROOT/bench/kafka-clients/install.sh" >/dev/null
   bash "$ROOT/scripts/down.sh" >/dev/null 2>&1 || true
   rm -rf "$LIKEPIPE_STATE"
