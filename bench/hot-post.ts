@@ -321,7 +321,7 @@ const lines = [
   ),
   ...[apiAtRate, apiAt80].map((r) =>
     r.stages
-      ? `${r.name}: GC ${f(r.stages.gcMsPerLike, 3)} ms per like, event-loop delay p99 ${f(r.stages.eventLoopP99Ms, 1)} ms, ` +
+      ? `${r.name}: GC ${f(r.stages.gcMsPerLike, 3)} ms per like, event-loop delay p99 ${f(r.stages.eventLoopP99Ms, 1)} ms past its 10 ms tick, ` +
         `${f(r.stages.meanBatchSize, 1)} likes per produce request.`
       : '',
   ),

@@ -9,6 +9,9 @@ import { PIPELINE_METRICS, PROCESS_METRICS } from '@likepipe/contract';
  */
 export type MetricsSample = Map<string, number>;
 
+/** prom-client's eventLoopMonitoringPrecision (ms), which the pipeline leaves at its default. */
+const LOOP_MONITOR_RESOLUTION_S = 0.01;
+
 /** Every sample line of a Prometheus text exposition, keyed by name and labels as written. */
 export function parseMetrics(text: string): MetricsSample {
   const out: MetricsSample = new Map();
@@ -123,9 +126,11 @@ export function stages(
     if (key.startsWith(`${PROCESS_METRICS.gcDuration}_sum`)) gcS += (after.get(key) ?? 0) - (before.get(key) ?? 0);
   }
   // A gauge: prom-client's p99 of the loop delay since the process started (averaged over the API's workers
-  // by the cluster's aggregation); read after the stretch, it is dominated by it.
+  // by the cluster's aggregation); read after the stretch, it is dominated by it. Node's monitor times a
+  // 10 ms timer (prom-client's default precision) and records the whole interval: 10 ms means no delay.
   let loopS = 0;
   for (const [key, v] of after) if (key.startsWith(PROCESS_METRICS.eventLoopLagP99)) loopS = Math.max(loopS, v);
+  loopS = Math.max(0, loopS - LOOP_MONITOR_RESOLUTION_S);
   return {
     rows,
     gcMsPerLike: (gcS * 1000) / Math.max(1, likes),

@@ -60,7 +60,7 @@ if [ "${LIKEPIPE_BENCH_PROFILE:-false}" = true ]; then
   out="bench/results/profile-$(date -u +%Y%m%dT%H%M%S).md"
   # The like path at saturation, then the floor (the same app and auth doing nothing) for comparison.
   for phase in '(b) like-API' '(c) no-op + auth (floor)'; do
-    node --no-warnings bench/profile-top.ts --window "$BENCH_PHASE_WINDOWS:$phase" "$PROFILE_DIR"/*.cpuprofile
+    BENCH_REQUESTS=${BENCH_LIKES:-50000} node --no-warnings bench/profile-top.ts --window "$BENCH_PHASE_WINDOWS:$phase" "$PROFILE_DIR"/*.cpuprofile
     echo
   done | tee "$out"
 fi
