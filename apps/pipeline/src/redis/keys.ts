@@ -7,6 +7,26 @@ import { createHash, randomBytes } from 'node:crypto';
  */
 const PREFIX = 'lp';
 
+/**
+ * A split post's sub-slot k of split epoch `epoch`. `~` and `.` are outside the id alphabet, so this tag never
+ * equals another post's `{p:<id>}`; the epoch makes every split start on fresh keys, so nothing a stale
+ * API writes to an earlier split's sub-slots is ever read again.
+ */
+const shardTag = (postId: string, epoch: string, k: number) => `{p:${postId}~${epoch}.${k}}`;
+
+/**
+ * Which sub-slot of a split post holds a user's like: FNV-1a of the user id, mod the post's shard count. It
+ * must never change for a (post, split), so every API replica and the reconciler compute it the same way.
+ */
+export function shardOf(userId: string, shards: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < userId.length; i++) {
+    h ^= userId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % shards;
+}
+
 export const redisKeys = {
   /** Hash: author, created, count. */
   post: (postId: string) => `${PREFIX}:post:{p:${postId}}`,
@@ -14,6 +34,12 @@ export const redisKeys = {
   likers: (postId: string) => `${PREFIX}:likers:{p:${postId}}`,
   /** Scratch set where a warm or repair stages likers before swapping them in; unique per attempt. */
   likersStaging: (postId: string) => `${PREFIX}:likers-staging:{p:${postId}}:${randomBytes(6).toString('hex')}`,
+  /** Hash in a split post's sub-slot: `partial` (its share of the count, may be negative), `closed` (fenced). */
+  shard: (postId: string, epoch: string, k: number) => `${PREFIX}:shard:${shardTag(postId, epoch, k)}`,
+  /** Set in a sub-slot: users of this sub-slot who like the post and were not in the frozen base likers set. */
+  shardLikers: (postId: string, epoch: string, k: number) => `${PREFIX}:likers:${shardTag(postId, epoch, k)}`,
+  /** Set in a sub-slot: users of the frozen base likers set who unliked after the split. */
+  shardUnliked: (postId: string, epoch: string, k: number) => `${PREFIX}:unliked:${shardTag(postId, epoch, k)}`,
   /** List of recent admission times: the sliding-window rate-limit log. */
   rateLog: (userId: string) => `${PREFIX}:rl:{u:${userId}}`,
   /** An idempotency record. The client's key is hashed: it is opaque, up to 255 bytes, and not ours to echo. */
