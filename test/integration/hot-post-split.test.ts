@@ -173,6 +173,37 @@ describe('a hot post split over sub-slots (Redis, several replicas)', () => {
     expect(await layoutOf(admin, postId)).toEqual({ count: 3, shards: 8 });
   });
 
+  it('once its sub-slots hold a copy of the frozen base, a like no longer reads the base slot, and dedup holds', async () => {
+    const mine = clients.length;
+    const a = await speedLayer();
+    const client = clients[mine]!;
+    const base = Array.from({ length: 50 }, (_, i) => `b${i}`);
+    const postId = await redisOnlyPost(a, base);
+    const layout = (await a.splitPost(postId, 4))!;
+    await a.seed(postId, layout);
+    const seeded = await Promise.all(
+      Array.from({ length: 4 }, (_, k) => client.hget(redisKeys.shard(postId, layout.epoch, k), 'seeded')),
+    );
+    expect(seeded.reduce((sum, v) => sum + Number(v), 0)).toBe(50);
+
+    // Count the base-slot membership reads this replica makes from here on.
+    const sismember = client.sismember.bind(client);
+    let baseReads = 0;
+    client.sismember = ((...args: Parameters<typeof sismember>) => {
+      if (args[0] === redisKeys.likers(postId)) baseReads++;
+      return sismember(...args);
+    }) as typeof client.sismember;
+    const again = await pool(base.slice(0, 20), 10, (u) => a.apply(postId, u, 'like'));
+    expect(again.every((r) => r.kind === 'applied' && !r.changed)).toBe(true);
+    const gone = await pool(base.slice(0, 10), 10, (u) => a.apply(postId, u, 'unlike'));
+    expect(gone.every((r) => r.kind === 'applied' && r.changed)).toBe(true);
+    const fresh = await pool(['n1', 'n2', 'n3'], 3, (u) => a.apply(postId, u, 'like'));
+    expect(fresh.every((r) => r.kind === 'applied' && r.changed)).toBe(true);
+    client.sismember = sismember;
+    expect(baseReads).toBe(0);
+    expect(await layoutOf(admin, postId)).toEqual({ count: 50 - 10 + 3, shards: 4 });
+  });
+
   it('a like whose event could not be made durable is reverted in its sub-slot when the post split meanwhile', async () => {
     const a = await speedLayer();
     const postId = await redisOnlyPost(a, []);

@@ -8,6 +8,7 @@
   KEYS[1]  sub-slot hash
   KEYS[2]  sub-slot likers set
   KEYS[3]  sub-slot unliked set
+  KEYS[4]  sub-slot based set (the seeder's copy of the frozen base)
 
   ARGV[1]  TTL of the fenced hash in milliseconds
 
@@ -15,5 +16,5 @@
 ]]
 redis.call('HSET', KEYS[1], 'closed', '1')
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]))
-redis.call('DEL', KEYS[2], KEYS[3])
+redis.call('DEL', KEYS[2], KEYS[3], KEYS[4])
 return tonumber(redis.call('HGET', KEYS[1], 'partial') or '0')

@@ -40,6 +40,8 @@ export const redisKeys = {
   shardLikers: (postId: string, epoch: string, k: number) => `${PREFIX}:likers:${shardTag(postId, epoch, k)}`,
   /** Set in a sub-slot: users of the frozen base likers set who unliked after the split. */
   shardUnliked: (postId: string, epoch: string, k: number) => `${PREFIX}:unliked:${shardTag(postId, epoch, k)}`,
+  /** Set in a sub-slot: this sub-slot's share of the frozen base likers set, copied there by the seeder. */
+  shardBased: (postId: string, epoch: string, k: number) => `${PREFIX}:based:${shardTag(postId, epoch, k)}`,
   /** List of recent admission times: the sliding-window rate-limit log. */
   rateLog: (userId: string) => `${PREFIX}:rl:{u:${userId}}`,
   /** An idempotency record. The client's key is hashed: it is opaque, up to 255 bytes, and not ours to echo. */

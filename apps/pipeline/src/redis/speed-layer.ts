@@ -28,6 +28,10 @@ const FENCE_TTL_MS = 3_600_000;
 /** While the reconciler reinstalls a fenced post, a like waits for the new layout this long at most. */
 const CLOSED_RETRY_MS = 25;
 const CLOSED_MAX_WAIT_MS = 3_000;
+/** SSCAN page when copying a split post's frozen base into its sub-slots. */
+const SEED_CHUNK = 2_000;
+/** A seeding that failed (or whose process went away) is tried again after this long. */
+const SEED_RETRY_MS = 10_000;
 
 export interface SplitOptions {
   /** Likes+unlikes per second on one post (counted in its base slot, across replicas) that split it; 0 = never. */
@@ -49,6 +53,8 @@ type BaseAnswer = [string, ...(string | number)[]];
  */
 export class RedisSpeedLayer implements SpeedLayer {
   private readonly split: SplitPosts;
+  /** When this process last started seeding each (post, split epoch). */
+  private readonly seeding = new Map<string, number>();
 
   constructor(
     private readonly redis: RedisCluster,
@@ -154,6 +160,7 @@ export class RedisSpeedLayer implements SpeedLayer {
     if (r[0] !== 'split') return null;
     const layout = { shards: Number(r[1]), epoch: String(r[2]) };
     this.split.learn(postId, layout);
+    this.seedSoon(postId, layout);
     return layout;
   }
 
@@ -270,19 +277,71 @@ export class RedisSpeedLayer implements SpeedLayer {
     action: LikeAction,
   ): Promise<{ changed: boolean } | 'closed'> {
     const k = shardOf(userId, layout.shards);
-    // The base set is frozen once split, so this answer cannot go stale before the sub-slot script runs.
-    const inBase = await this.call('member', () => this.redis.sismember(redisKeys.likers(postId), userId));
-    const r = (await this.call('shard', () =>
-      this.redis.shardApply(
-        redisKeys.shard(postId, layout.epoch, k),
-        redisKeys.shardLikers(postId, layout.epoch, k),
-        redisKeys.shardUnliked(postId, layout.epoch, k),
-        userId,
-        action,
-        inBase === 1 ? '1' : '0',
+    let inBase: '?' | '0' | '1' = '?';
+    for (;;) {
+      const r = (await this.call('shard', () =>
+        this.redis.shardApply(
+          redisKeys.shard(postId, layout.epoch, k),
+          redisKeys.shardLikers(postId, layout.epoch, k),
+          redisKeys.shardUnliked(postId, layout.epoch, k),
+          redisKeys.shardBased(postId, layout.epoch, k),
+          userId,
+          action,
+          inBase,
+        ),
+      )) as [string, number?, number?];
+      if (r[0] === 'closed') return 'closed';
+      if (r[0] === 'ok') return { changed: r[1] === 1 };
+      // need_base: the sub-slot has no copy of the frozen base yet. The base set is frozen once split, so this
+      // answer cannot go stale before the sub-slot script runs again.
+      const member = await this.call('member', () => this.redis.sismember(redisKeys.likers(postId), userId));
+      inBase = member === 1 ? '1' : '0';
+      this.seedSoon(postId, layout);
+    }
+  }
+
+  /**
+   * Copies the frozen base likers set into the sub-slots (each its share, then shard-seeded.lua), so likes stop
+   * reading the base slot. Once per post and split per process at a time, again at most every SEED_RETRY_MS.
+   */
+  private seedSoon(postId: string, layout: PostLayout): void {
+    const id = `${postId}\u0000${layout.epoch}`;
+    const last = this.seeding.get(id);
+    if (last !== undefined && Date.now() - last < SEED_RETRY_MS) return;
+    if (this.seeding.size >= 10_000) this.seeding.clear();
+    this.seeding.set(id, Date.now());
+    this.seed(postId, layout).catch(() => this.seeding.set(id, Date.now() - SEED_RETRY_MS / 2));
+  }
+
+  /** Seeds every sub-slot of a split post from its frozen base set; resolves once all are marked. */
+  async seed(postId: string, layout: PostLayout): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, members] = await this.call('seed', () =>
+        this.redis.sscan(redisKeys.likers(postId), cursor, 'COUNT', SEED_CHUNK),
+      );
+      cursor = next;
+      const byShard = new Map<number, string[]>();
+      for (const m of members) {
+        const k = shardOf(m, layout.shards);
+        byShard.set(k, [...(byShard.get(k) ?? []), m]);
+      }
+      await this.call('seed', () =>
+        Promise.all(
+          [...byShard].map(([k, ms]) => this.redis.sadd(redisKeys.shardBased(postId, layout.epoch, k), ...ms)),
+        ),
+      );
+    } while (cursor !== '0');
+    await this.call('seed', () =>
+      Promise.all(
+        Array.from({ length: layout.shards }, (_, k) =>
+          this.redis.shardSeeded(
+            redisKeys.shard(postId, layout.epoch, k),
+            redisKeys.shardBased(postId, layout.epoch, k),
+          ),
+        ),
       ),
-    )) as [string, number?, number?];
-    return r[0] === 'closed' ? 'closed' : { changed: r[1] === 1 };
+    );
   }
 
   private async likesInShard(postId: string, layout: PostLayout, userId: string, inBase: boolean): Promise<boolean> {
@@ -322,6 +381,7 @@ export class RedisSpeedLayer implements SpeedLayer {
             redisKeys.shard(postId, layout.epoch, k),
             redisKeys.shardLikers(postId, layout.epoch, k),
             redisKeys.shardUnliked(postId, layout.epoch, k),
+            redisKeys.shardBased(postId, layout.epoch, k),
             FENCE_TTL_MS,
           ),
         ),
