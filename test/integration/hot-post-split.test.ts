@@ -185,6 +185,14 @@ describe('a hot post split over sub-slots (Redis, several replicas)', () => {
       Array.from({ length: 4 }, (_, k) => client.hget(redisKeys.shard(postId, layout.epoch, k), 'seeded')),
     );
     expect(seeded.reduce((sum, v) => sum + Number(v), 0)).toBe(50);
+    // The split chose an epoch that spreads the 4 sub-slots over every master the cluster has (3 in the tests).
+    const masters = await Promise.all(
+      Array.from({ length: 4 }, async (_, k) => {
+        const slot = Number(await client.cluster('KEYSLOT', redisKeys.shard(postId, layout.epoch, k)));
+        return client.slots[slot]![0];
+      }),
+    );
+    expect(new Set(masters).size).toBe(new Set(client.slots.map((nodes) => nodes[0])).size);
 
     // Count the base-slot membership reads this replica makes from here on.
     const sismember = client.sismember.bind(client);

@@ -7,24 +7,32 @@ import { createHash, randomBytes } from 'node:crypto';
  */
 const PREFIX = 'lp';
 
+/** FNV-1a, 32 bits: a cheap, stable hash for placing users and sub-slots. */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
 /**
  * A split post's sub-slot k of split epoch `epoch`. `~` and `.` are outside the id alphabet, so this tag never
- * equals another post's `{p:<id>}`; the epoch makes every split start on fresh keys, so nothing a stale
- * API writes to an earlier split's sub-slots is ever read again.
+ * equals another post's `{p:<id>}`; the epoch makes every split start on fresh keys, so nothing a stale API
+ * writes to an earlier split's sub-slots is ever read again. The trailing hash of (epoch, k) is what spreads
+ * the sub-slots: CRC16 is linear, so tags that differ only in k's digit land in a few neighbouring slot ranges,
+ * that is on two or three masters, whatever the epoch.
  */
-const shardTag = (postId: string, epoch: string, k: number) => `{p:${postId}~${epoch}.${k}}`;
+const shardTag = (postId: string, epoch: string, k: number) =>
+  `{p:${postId}~${epoch}.${k}.${fnv1a(`${epoch}.${k}`).toString(36)}}`;
 
 /**
  * Which sub-slot of a split post holds a user's like: FNV-1a of the user id, mod the post's shard count. It
  * must never change for a (post, split), so every API replica and the reconciler compute it the same way.
  */
 export function shardOf(userId: string, shards: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < userId.length; i++) {
-    h ^= userId.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0) % shards;
+  return fnv1a(userId) % shards;
 }
 
 export const redisKeys = {

@@ -15,6 +15,7 @@ import { redisDuration } from '../observability/metrics.js';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedisCluster } from './client.js';
+import { keySlot } from './key-slot.js';
 import { redisKeys, shardOf } from './keys.js';
 import { SplitPosts, UNSPLIT, type PostLayout } from './split-posts.js';
 
@@ -32,6 +33,8 @@ const CLOSED_MAX_WAIT_MS = 3_000;
 const SEED_CHUNK = 2_000;
 /** A seeding that failed (or whose process went away) is tried again after this long. */
 const SEED_RETRY_MS = 10_000;
+/** Epochs tried when splitting, to spread the sub-slots over the masters (see spreadEpoch). */
+const EPOCH_CANDIDATES = 256;
 
 export interface SplitOptions {
   /** Likes+unlikes per second on one post (counted in its base slot, across replicas) that split it; 0 = never. */
@@ -154,14 +157,36 @@ export class RedisSpeedLayer implements SpeedLayer {
    * the post is not in Redis. Normally asked by apply() when the base slot reports the post hot.
    */
   async splitPost(postId: string, shards = this.splitting.shards): Promise<PostLayout | null> {
+    const epoch = this.spreadEpoch(postId, shards);
     const r = (await this.call('split', () =>
-      this.redis.postSplit(redisKeys.post(postId), redisKeys.likers(postId), shards, randomBytes(4).toString('hex')),
+      this.redis.postSplit(redisKeys.post(postId), redisKeys.likers(postId), shards, epoch),
     )) as BaseAnswer;
     if (r[0] !== 'split') return null;
     const layout = { shards: Number(r[1]), epoch: String(r[2]) };
     this.split.learn(postId, layout);
     this.seedSoon(postId, layout);
     return layout;
+  }
+
+  /**
+   * A fresh epoch whose sub-slots land on as many different masters as the cluster has (then as evenly as
+   * possible): the epoch is in every sub-slot's hash tag, so trying a few and keeping the best spreads the post
+   * by the client's slot map alone. Masters fail over with their slots, so the spread survives a failover.
+   */
+  private spreadEpoch(postId: string, shards: number): string {
+    let best = { epoch: randomBytes(4).toString('hex'), masters: 0, worst: Infinity };
+    for (let i = 0; i < EPOCH_CANDIDATES; i++) {
+      const epoch = i === 0 ? best.epoch : randomBytes(4).toString('hex');
+      const perMaster = new Map<string, number>();
+      for (let k = 0; k < shards; k++) {
+        const master = this.redis.slots[keySlot(redisKeys.shard(postId, epoch, k))]?.[0] ?? `?${k}`;
+        perMaster.set(master, (perMaster.get(master) ?? 0) + 1);
+      }
+      const worst = Math.max(...perMaster.values());
+      if (perMaster.size > best.masters || (perMaster.size === best.masters && worst < best.worst))
+        best = { epoch, masters: perMaster.size, worst };
+    }
+    return best.epoch;
   }
 
   async read(postId: string, userId: string): Promise<(PostView & { likedByMe: boolean }) | null> {
