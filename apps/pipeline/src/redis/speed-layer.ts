@@ -43,6 +43,8 @@ export interface SplitOptions {
   shards: number;
   /** How long a split post's summed count answers likes before it is summed again. */
   countTtlMs: number;
+  /** Told when this process split a hot post, or failed to (the next hot window asks again). */
+  onSplit?: (postId: string, outcome: PostLayout | Error | null) => void;
 }
 
 const NO_SPLIT: SplitOptions = { hotRate: 0, shards: 8, countTtlMs: 500 };
@@ -417,9 +419,10 @@ export class RedisSpeedLayer implements SpeedLayer {
   /** A failed split costs the like nothing: the next window's hot answer asks again. */
   private async splitQuietly(postId: string): Promise<void> {
     try {
-      await this.splitPost(postId);
-    } catch {
+      this.splitting.onSplit?.(postId, await this.splitPost(postId));
+    } catch (err) {
       // The like itself was applied; splitting is an optimisation.
+      this.splitting.onSplit?.(postId, err as Error);
     }
   }
 

@@ -117,6 +117,10 @@ async function runWorker(config: ApiConfig, log: Logger): Promise<void> {
     hotRate: config.LIKEPIPE_HOT_POST_SPLIT_RATE,
     shards: config.LIKEPIPE_HOT_POST_SHARDS,
     countTtlMs: config.LIKEPIPE_COUNT_CACHE_TTL_MS,
+    onSplit: (postId, outcome) =>
+      outcome instanceof Error
+        ? log.warn('could not split a hot post; will try again', { postId, err: outcome })
+        : log.info('split a hot post over sub-slots', { postId, shards: outcome?.shards, epoch: outcome?.epoch }),
   });
   const localIdempotency = new LRUCache<string, { fingerprint: string; response: { status: number; body: unknown } }>({
     max: 100_000,
