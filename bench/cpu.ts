@@ -71,9 +71,32 @@ export function sampleCpu(runDir: string, group: (pidName: string) => string = g
   return out;
 }
 
-/** CPU microseconds per unit of work (`per`: likes or requests) per group between two samples. */
-export function cpuMicrosPer(before: CpuSample, after: CpuSample, per: number): Record<string, number> {
+/**
+ * CPU microseconds per unit of work (`per`: likes or requests) per group between two samples. With `idle` (CPU
+ * seconds per second per group with no load, from idleCpuRate) and the seconds between the samples, what the
+ * group burns anyway (timers, metrics, consumer polls, JIT) is taken off first: at a light fixed rate that
+ * background is most of a process's CPU, so the gross figure would mostly measure the rate, not the like.
+ */
+export function cpuMicrosPer(
+  before: CpuSample,
+  after: CpuSample,
+  per: number,
+  idle?: { rate: CpuSample; seconds: number },
+): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [group, s] of after) out[group] = ((s - (before.get(group) ?? 0)) * 1e6) / Math.max(1, per);
+  for (const [group, s] of after) {
+    const background = idle ? (idle.rate.get(group) ?? 0) * idle.seconds : 0;
+    out[group] = (Math.max(0, s - (before.get(group) ?? 0) - background) * 1e6) / Math.max(1, per);
+  }
   return out;
+}
+
+/** CPU seconds per second per group while nothing is offered, over `ms`. */
+export async function idleCpuRate(runDir: string, ms: number): Promise<CpuSample> {
+  const before = sampleCpu(runDir);
+  const started = performance.now();
+  await new Promise((r) => setTimeout(r, ms));
+  const after = sampleCpu(runDir);
+  const seconds = (performance.now() - started) / 1000;
+  return new Map([...after].map(([g, v]) => [g, (v - (before.get(g) ?? 0)) / seconds]));
 }

@@ -12,8 +12,9 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { cpuMicrosPer, sampleCpu } from './cpu.ts';
+import { cpuMicrosPer, idleCpuRate, sampleCpu } from './cpu.ts';
 import { openLoop, percentile } from './open-loop.ts';
+import { scrape, stages } from './stages.ts';
 import { env, signToken } from './stack-env.ts';
 
 const API = env.LIKEPIPE_API_URL!;
@@ -72,15 +73,30 @@ interface Row {
   finalCount: string;
   /** CPU µs per accepted request (per like on the like paths) per process group; fixed-rate runs only. */
   cpu?: Record<string, number>;
+  /** The same without taking the background off, and that background in CPU ms per second. */
+  cpuGross?: Record<string, number>;
+  idleCpuMsPerS?: Record<string, number>;
+  /** Where the like path's time went (bench/stages.ts); fixed-rate like-API runs only. */
+  stages?: ReturnType<typeof stages>;
 }
 
 const RUN_DIR = `${process.env.LIKEPIPE_STATE}/run`;
+const IDLE_SAMPLE_MS = 5_000;
+
+/**
+ * With BENCH_PHASE_WINDOWS set (profiling), each saturation phase's start and end on the monotonic clock, in µs:
+ * the clock V8 stamps CPU-profile samples with, so bench/profile-top.ts can tell the like path's samples from the
+ * floor's and the naive endpoint's in one profile of the whole run.
+ */
+const phaseWindows: Record<string, [number, number]> = {};
+const nowMonotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 async function run(name: string, path: (i: number) => string, tokens: string[], postId: string | null): Promise<Row> {
   const before = await xacts();
   const ownBefore = ownQueries;
   let next = 0;
   const started = performance.now();
+  const windowStart = nowMonotonicUs();
   const result = await autocannon({
     url: API,
     connections: CONNECTIONS,
@@ -97,6 +113,7 @@ async function run(name: string, path: (i: number) => string, tokens: string[], 
     ],
   });
   const elapsedS = (performance.now() - started) / 1000;
+  phaseWindows[name] = [windowStart, nowMonotonicUs()];
   const accepted = result['2xx'];
   const finalCount = postId ? await converge(postId, accepted) : 'n/a';
   const after = await xacts();
@@ -126,7 +143,11 @@ async function runAtRate(
 ): Promise<Row> {
   const before = await xacts();
   const ownBefore = ownQueries;
+  // The stack's background CPU with nothing offered, measured just before, is taken off (bench/cpu.ts).
+  const idle = await idleCpuRate(RUN_DIR, IDLE_SAMPLE_MS);
   const cpuBefore = sampleCpu(RUN_DIR);
+  const cpuStarted = performance.now();
+  const metricsBefore = postId && path.startsWith('/api/') ? await scrape(API) : undefined;
   const r = await openLoop({
     url: API,
     rate,
@@ -136,7 +157,10 @@ async function runAtRate(
   });
   // Until the pipeline is quiet (every like in Postgres), so the workers' share of the likes is counted too.
   const t = postId ? await converge(postId, r.ok) : 'n/a';
-  const cpu = cpuMicrosPer(cpuBefore, sampleCpu(RUN_DIR), r.ok);
+  const cpuAfter = sampleCpu(RUN_DIR);
+  const cpu = cpuMicrosPer(cpuBefore, cpuAfter, r.ok, { rate: idle, seconds: (performance.now() - cpuStarted) / 1000 });
+  const cpuGross = cpuMicrosPer(cpuBefore, cpuAfter, r.ok);
+  const stageRows = metricsBefore ? stages(metricsBefore, await scrape(API), r.ok) : undefined;
   const after = await xacts();
   const sorted = r.latenciesMs.sort((a, b) => a - b);
   return {
@@ -150,6 +174,9 @@ async function runAtRate(
     xactsPer1000: postId ? ((after - before - (ownQueries - ownBefore)) / r.ok) * 1000 : null,
     finalCount: t,
     cpu,
+    cpuGross,
+    idleCpuMsPerS: Object.fromEntries([...idle].map(([g, v]) => [g, v * 1000])),
+    ...(stageRows ? { stages: stageRows } : {}),
   };
 }
 
@@ -217,13 +244,28 @@ const apiAtRate = await runAtRate(
   rate,
 );
 
-process.stderr.write(`fixed rate ${rate}/s: no-op…\n`);
+// The latency target is set at 80 % of the like-API's own saturation: loaded, but not queueing.
+const apiRate = Math.max(100, Math.round(api.rps * 0.8));
+process.stderr.write(`fixed rate ${apiRate}/s (80 % of the like-API's saturation): like-API…\n`);
+const apiPost3 = `bench-api-80-${stamp}`;
+await createPost(apiPost3);
+const apiAt80 = await runAtRate(
+  `(b) like-API, ${apiRate} req/s offered (80 % of its saturation)`,
+  `/api/posts/${apiPost3}/like`,
+  await mintTokens(`api-80-${stamp}-`, apiRate * 10),
+  apiPost3,
+  apiRate,
+);
+
+// The floor at the same rate as the loaded like-API run: CPU per request is compared at one rate, since at a
+// light rate each request also pays for wake-ups and produce requests that a busier process shares.
+process.stderr.write(`fixed rate ${apiRate}/s: no-op…\n`);
 const noopAtRate = await runAtRate(
-  `(c) no-op, ${rate} req/s offered`,
+  `(c) no-op, ${apiRate} req/s offered`,
   '/bench/noop',
-  await mintTokens(`noop-rate-${stamp}-`, fixedN),
+  await mintTokens(`noop-rate-${stamp}-`, apiRate * 10),
   null,
-  rate,
+  apiRate,
 );
 
 // Process groups in the order the CPU table shows them (bench/cpu.ts names them from the stack's pid files).
@@ -239,13 +281,13 @@ const GROUPS = [
   'feed-ranker',
   'prometheus',
 ];
-const apiCpu = apiAtRate.cpu?.['like-api'] ?? NaN;
+const apiCpu = apiAt80.cpu?.['like-api'] ?? NaN;
 const floorCpu = noopAtRate.cpu?.['like-api'] ?? NaN;
 const f = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const lines = [
   `| endpoint | requests | 2xx | throughput (req/s) | p50 (ms) | p99 (ms) | errors | PG xacts / 1,000 likes | final count |`,
   `|---|---:|---:|---:|---:|---:|---:|---:|---|`,
-  ...[naive, api, noop, naiveAtRate, apiAtRate, noopAtRate].map(
+  ...[naive, api, noop, naiveAtRate, apiAtRate, apiAt80, noopAtRate].map(
     (r) =>
       `| ${r.name} | ${f(r.requests)} | ${f(r.accepted)} | ${f(r.rps)} | ${f(r.p50, 1)} | ${f(r.p99, 1)} | ${f(r.errors)} | ${r.xactsPer1000 === null ? '—' : f(r.xactsPer1000, 2)} | ${r.finalCount} |`,
   ),
@@ -255,17 +297,35 @@ const lines = [
   `Same offered load (${rate} req/s = 80% of naive saturation, constant arrival rate): p50 ${f(apiAtRate.p50, 1)} ms ` +
     `like-API vs ${f(naiveAtRate.p50, 1)} ms naive, p99 ${f(apiAtRate.p99, 1)} ms vs ${f(naiveAtRate.p99, 1)} ms.`,
   '',
-  `CPU per accepted request at ${rate} req/s offered (µs; on the like paths per like, until Postgres holds every like;`,
-  'from /proc, each process with its descendants):',
+  `CPU per accepted request at a fixed rate (µs; on the like paths per like, until Postgres holds every like;`,
+  'from /proc, each process with its descendants; what each group burns idle, measured for 5 s before, taken off):',
   '',
   `| endpoint | ${GROUPS.join(' | ')} | total |`,
   `|---|${GROUPS.map(() => '---:').join('|')}|---:|`,
-  ...[naiveAtRate, apiAtRate, noopAtRate].map(
+  ...[naiveAtRate, apiAtRate, apiAt80, noopAtRate].map(
     (r) =>
       `| ${r.name} | ${GROUPS.map((g) => f(r.cpu?.[g] ?? 0)).join(' | ')} | ${f(Object.values(r.cpu ?? {}).reduce((a, b) => a + b, 0))} |`,
   ),
   '',
-  `like-API process CPU per like: ${f(apiCpu, 0)} µs = ${f(apiCpu / floorCpu, 2)}× the floor's ${f(floorCpu, 0)} µs per request.`,
+  `Idle background before the like-API run (CPU ms per second): ${GROUPS.map((g) => `${g} ${f(apiAtRate.idleCpuMsPerS?.[g] ?? 0)}`).join(', ')}.`,
+  `like-API process CPU per like at ${apiRate} req/s: ${f(apiCpu, 0)} µs = ${f(apiCpu / floorCpu, 2)}× the floor's ${f(floorCpu, 0)} µs per request.`,
+  '',
+  "Where a like spends its time at a fixed rate (from the like-API's /metrics; p99 interpolated in the buckets):",
+  '',
+  '| run | stage | count | mean (ms) | p99 (ms) |',
+  '|---|---|---:|---:|---:|',
+  ...[apiAtRate, apiAt80].flatMap((r) =>
+    (r.stages?.rows ?? []).map(
+      (s) => `| ${r.name} | ${s.stage} | ${f(s.count)} | ${f(s.meanMs, 2)} | ${f(s.p99Ms, 1)} |`,
+    ),
+  ),
+  ...[apiAtRate, apiAt80].map((r) =>
+    r.stages
+      ? `${r.name}: GC ${f(r.stages.gcMsPerLike, 3)} ms per like, event-loop delay p99 ${f(r.stages.eventLoopP99Ms, 1)} ms, ` +
+        `${f(r.stages.meanBatchSize, 1)} likes per produce request.`
+      : '',
+  ),
+  '',
   `${CONNECTIONS} connections, one hot post, every request a distinct user; machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ` +
     `${f(totalmem() / 2 ** 30)} GiB, Node ${process.version}; load generator (autocannon) on the same machine.`,
 ];
@@ -285,13 +345,17 @@ const result = {
   },
   connections: CONNECTIONS,
   fixed_rate: rate,
-  rows: [naive, api, noop, naiveAtRate, apiAtRate, noopAtRate],
+  loaded_rate: apiRate,
+  rows: [naive, api, noop, naiveAtRate, apiAtRate, apiAt80, noopAtRate],
+  like_api_p99_ms_at_80pct_of_saturation: apiAt80.p99,
   share_of_floor: api.rps / noop.rps,
   throughput_vs_naive: api.rps / naive.rps,
-  cpu_us_per_like: apiAtRate.cpu,
+  // Above the idle background (bench/cpu.ts); the gross figures are in rows[].cpuGross.
+  cpu_us_per_like: apiAt80.cpu,
   floor_cpu_us_per_request: noopAtRate.cpu,
   api_cpu_vs_floor: apiCpu / floorCpu,
   pg_xacts_per_1000_likes_at_saturation: api.xactsPer1000,
 };
 writeFileSync(new URL(`./results/${resultName}.json`, import.meta.url), JSON.stringify(result, null, 2) + '\n');
+if (process.env.BENCH_PHASE_WINDOWS) writeFileSync(process.env.BENCH_PHASE_WINDOWS, JSON.stringify(phaseWindows));
 await db.end();

@@ -1,7 +1,9 @@
 /**
- * `node bench/profile-top.ts FILE.cpuprofile...`: the functions that took the most CPU (self time) in V8 CPU
- * profiles (node --cpu-prof), summed over the files (one per like-API worker), as a Markdown table. Idle time is
- * left out of the percentages: they are shares of the CPU the process used.
+ * `node bench/profile-top.ts [--window FILE.json:NAME] FILE.cpuprofile...`: the functions that took the most CPU
+ * (self time) in V8 CPU profiles (node --cpu-prof), summed over the files (one per like-API process), as a
+ * Markdown table. Idle time is left out of the percentages: they are shares of the CPU the process used. With
+ * --window, only the samples taken during phase NAME of bench/hot-post.ts (its BENCH_PHASE_WINDOWS file: start
+ * and end in µs of the monotonic clock, which V8 stamps samples with too).
  */
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
@@ -12,20 +14,40 @@ interface ProfileNode {
 }
 interface Profile {
   nodes: ProfileNode[];
+  startTime: number;
   samples: number[];
   timeDeltas: number[];
 }
 
-const files = process.argv.slice(2);
+const args = process.argv.slice(2);
+let window: [number, number] = [-Infinity, Infinity];
+let windowName = 'the whole run';
+if (args[0] === '--window') {
+  const spec = args[1] ?? '';
+  const at = spec.lastIndexOf(':');
+  const windows = JSON.parse(readFileSync(spec.slice(0, at), 'utf8')) as Record<string, [number, number]>;
+  windowName = spec.slice(at + 1);
+  const w = windows[windowName];
+  if (!w) {
+    console.error(`no phase '${windowName}' in ${spec.slice(0, at)}; phases: ${Object.keys(windows).join(', ')}`);
+    process.exit(2);
+  }
+  window = w;
+  args.splice(0, 2);
+}
+const files = args;
 if (files.length === 0) {
-  console.error('usage: node bench/profile-top.ts FILE.cpuprofile...');
+  console.error('usage: node bench/profile-top.ts [--window WINDOWS.json:PHASE] FILE.cpuprofile...');
   process.exit(2);
 }
 const selfUs = new Map<string, number>();
 for (const file of files) {
   const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  let at = p.startTime;
   p.samples.forEach((id, i) => {
+    at += p.timeDeltas[i] ?? 0;
+    if (at < window[0] || at > window[1]) return;
     const f = byId.get(id)!.callFrame;
     const where = f.url ? `${relative(process.cwd(), f.url.replace(/^file:\/\//, ''))}:${f.lineNumber + 1}` : '';
     const key = `${f.functionName || '(anonymous)'}${where ? ` ${where}` : ''}`;
@@ -37,7 +59,7 @@ selfUs.delete('(idle)');
 const busy = [...selfUs.values()].reduce((a, b) => a + b, 0);
 const top = [...selfUs.entries()].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 15));
 console.log(
-  `busy ${(busy / 1e6).toFixed(1)} s of CPU (idle ${(idle / 1e6).toFixed(1)} s) over ${files.length} profile(s)\n`,
+  `${windowName}: busy ${(busy / 1e6).toFixed(1)} s of CPU (idle ${(idle / 1e6).toFixed(1)} s) over ${files.length} profile(s)\n`,
 );
 console.log('| self % | self ms | function |\n|---:|---:|---|');
 for (const [key, us] of top)

@@ -15,7 +15,7 @@ import type { Logger } from '../observability/logger.js';
 import { bearerAuth } from './auth.js';
 import { errorHandler } from './errors.js';
 import { documentedMethods, openApiDocument } from './openapi.js';
-import { requestMetrics } from './request-metrics.js';
+import { requestMetrics, routeMount } from './request-metrics.js';
 import { benchRouter } from './routes/bench.js';
 import { feedRouter } from './routes/feed.js';
 import { notificationsRouter } from './routes/notifications.js';
@@ -90,17 +90,23 @@ export function createApp(deps: AppDeps): Express {
       );
     },
   ];
-  app.use('/api/posts', auth, json, postsRouter({ posts: deps.posts, likes: deps.likes, stats: deps.stats }));
-  app.use('/api/notifications', auth, notificationsRouter({ notifications: deps.notifications }));
-  app.use('/api/feed', auth, feedRouter({ feed: deps.feed }));
-  app.use('/api/users', auth, usersRouter({ follows: deps.follows }));
-  if (deps.benchPool) app.use('/bench', auth, json, benchRouter(deps.benchPool));
+  app.use(
+    '/api/posts',
+    routeMount,
+    auth,
+    json,
+    postsRouter({ posts: deps.posts, likes: deps.likes, stats: deps.stats }),
+  );
+  app.use('/api/notifications', routeMount, auth, notificationsRouter({ notifications: deps.notifications }));
+  app.use('/api/feed', routeMount, auth, feedRouter({ feed: deps.feed }));
+  app.use('/api/users', routeMount, auth, usersRouter({ follows: deps.follows }));
+  if (deps.benchPool) app.use('/bench', routeMount, auth, json, benchRouter(deps.benchPool));
   // The demo page's relative URLs (style.css, js/, sdk/) need the trailing slash.
   app.use((req: Request, res: Response, next) => {
     if (req.path === '/app') res.redirect(301, '/app/');
     else next();
   });
-  app.use('/app', webAppRouter(deps.log));
+  app.use('/app', routeMount, webAppRouter(deps.log));
 
   app.use((req: Request, _res: Response, next) => {
     next(new NotFoundError(`no route for ${req.method} ${req.path}`));
