@@ -63,15 +63,27 @@ afterAll(async () => {
 
 describe('a hot post split over sub-slots (Redis, several replicas)', () => {
   it('splits by itself when its like rate crosses the threshold, and counts exactly across the split', async () => {
-    const a = await speedLayer({ hotRate: 40, shards: 4 });
-    const b = await speedLayer({ hotRate: 40, shards: 4 });
+    const splits: string[] = [];
+    const onSplit = (_: string, outcome: unknown) => splits.push(outcome instanceof Error ? outcome.message : 'ok');
+    const a = await speedLayer({ hotRate: 40, shards: 4, onSplit });
+    const b = await speedLayer({ hotRate: 40, shards: 4, onSplit });
     const base = Array.from({ length: 30 }, (_, i) => `base-${i}`);
     const postId = await redisOnlyPost(a, base);
-    // 300 new users like, 64 at a time over two replicas: well over 40 a second, so the post splits mid-way.
-    const fresh = Array.from({ length: 300 }, (_, i) => `new-${i}`);
-    const first = await pool(fresh, 64, (u, i) => (i % 2 ? a : b).apply(postId, u, 'like'));
-    expect(first.every((r) => r.kind === 'applied' && r.changed)).toBe(true);
-    expect(await layoutOf(admin, postId)).toEqual({ count: 330, shards: 4 });
+    // 400 new users like over two replicas, in bursts of 80 at once: a burst is well over 40 a second unless it
+    // straddles a second boundary on a slow machine, so the post splits within the first bursts; all 400 like.
+    const fresh = Array.from({ length: 400 }, (_, i) => `new-${i}`);
+    let burstsBeforeSplit = 0;
+    for (let from = 0; from < fresh.length; from += 80) {
+      const burst = fresh.slice(from, from + 80);
+      const r = await Promise.all(burst.map((u, i) => (i % 2 ? a : b).apply(postId, u, 'like')));
+      expect(r.every((x) => x.kind === 'applied' && x.changed)).toBe(true);
+      if ((await layoutOf(admin, postId)).shards === 1) burstsBeforeSplit++;
+    }
+    expect({ burstsBeforeSplit: Math.min(burstsBeforeSplit, 4), splits }).toEqual({
+      burstsBeforeSplit: expect.any(Number),
+      splits: ['ok'],
+    });
+    expect(await layoutOf(admin, postId)).toEqual({ count: 430, shards: 4 });
     const frozen = await clients[0]!.hget(redisKeys.post(postId), 'count');
 
     // After the split: base likers unlike (10) and like again (5), new likers unlike (20), duplicates change
@@ -89,7 +101,7 @@ describe('a hot post split over sub-slots (Redis, several replicas)', () => {
     const again = await pool(base.slice(0, 5), 5, (u) => a.apply(postId, u, 'like'));
     expect(again.every((r) => r.kind === 'applied' && !r.changed)).toBe(true);
 
-    const expected = 330 - 10 - 20 + 5;
+    const expected = 430 - 10 - 20 + 5;
     expect(await layoutOf(admin, postId)).toEqual({ count: expected, shards: 4 });
     // The served view sums the sub-slots and knows each viewer's state wherever it lives.
     const view = async (u: string) => (await a.read(postId, u))!;
