@@ -65,25 +65,24 @@ describe('a hot post split over sub-slots (Redis, several replicas)', () => {
   it('splits by itself when its like rate crosses the threshold, and counts exactly across the split', async () => {
     const splits: string[] = [];
     const onSplit = (_: string, outcome: unknown) => splits.push(outcome instanceof Error ? outcome.message : 'ok');
-    const a = await speedLayer({ hotRate: 40, shards: 4, onSplit });
-    const b = await speedLayer({ hotRate: 40, shards: 4, onSplit });
+    const a = await speedLayer({ hotRate: 20, shards: 4, onSplit });
+    const b = await speedLayer({ hotRate: 20, shards: 4, onSplit });
     const base = Array.from({ length: 30 }, (_, i) => `base-${i}`);
     const postId = await redisOnlyPost(a, base);
-    // 400 new users like over two replicas, in bursts of 80 at once: a burst is well over 40 a second unless it
-    // straddles a second boundary on a slow machine, so the post splits within the first bursts; all 400 like.
-    const fresh = Array.from({ length: 400 }, (_, i) => `new-${i}`);
-    let burstsBeforeSplit = 0;
-    for (let from = 0; from < fresh.length; from += 80) {
-      const burst = fresh.slice(from, from + 80);
+    // 400 new users like over two replicas, in bursts of 80 at once: a burst is well over 20 a second unless the
+    // machine is so loaded that 80 calls take four seconds, so the post splits within the first bursts. Bursts go
+    // on (up to 1,200 users) until it has, so a slow box changes how many like, not the outcome.
+    const fresh = Array.from({ length: 1_200 }, (_, i) => `new-${i}`);
+    let liked = 0;
+    while (liked < 400 || ((await layoutOf(admin, postId)).shards === 1 && liked < fresh.length)) {
+      const burst = fresh.slice(liked, liked + 80);
       const r = await Promise.all(burst.map((u, i) => (i % 2 ? a : b).apply(postId, u, 'like')));
       expect(r.every((x) => x.kind === 'applied' && x.changed)).toBe(true);
-      if ((await layoutOf(admin, postId)).shards === 1) burstsBeforeSplit++;
+      liked += burst.length;
     }
-    expect({ burstsBeforeSplit: Math.min(burstsBeforeSplit, 4), splits }).toEqual({
-      burstsBeforeSplit: expect.any(Number),
-      splits: ['ok'],
-    });
-    expect(await layoutOf(admin, postId)).toEqual({ count: 430, shards: 4 });
+    // Usually one split; a second hot second before the first split landed asks again and gets the same layout.
+    expect({ split: splits.length > 0, outcomes: [...new Set(splits)] }).toEqual({ split: true, outcomes: ['ok'] });
+    expect(await layoutOf(admin, postId)).toEqual({ count: 30 + liked, shards: 4 });
     const frozen = await clients[0]!.hget(redisKeys.post(postId), 'count');
 
     // After the split: base likers unlike (10) and like again (5), new likers unlike (20), duplicates change
@@ -101,7 +100,7 @@ describe('a hot post split over sub-slots (Redis, several replicas)', () => {
     const again = await pool(base.slice(0, 5), 5, (u) => a.apply(postId, u, 'like'));
     expect(again.every((r) => r.kind === 'applied' && !r.changed)).toBe(true);
 
-    const expected = 430 - 10 - 20 + 5;
+    const expected = 30 + liked - 10 - 20 + 5;
     expect(await layoutOf(admin, postId)).toEqual({ count: expected, shards: 4 });
     // The served view sums the sub-slots and knows each viewer's state wherever it lives.
     const view = async (u: string) => (await a.read(postId, u))!;
