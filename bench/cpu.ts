@@ -45,8 +45,8 @@ function readProcs(): Map<number, Proc> {
   return out;
 }
 
-/** CPU seconds so far per group, over every pid file in `runDir`. */
-export function sampleCpu(runDir: string): CpuSample {
+/** CPU seconds so far per group (by default groupOf; per process with `(name) => name`), over `runDir`'s pid files. */
+export function sampleCpu(runDir: string, group: (pidName: string) => string = groupOf): CpuSample {
   const procs = readProcs();
   const children = new Map<number, number[]>();
   for (const [pid, p] of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), pid]);
@@ -65,8 +65,8 @@ export function sampleCpu(runDir: string): CpuSample {
     if (!file.endsWith('.pid')) continue;
     const pid = Number(readFileSync(`${runDir}/${file}`, 'utf8').trim().split('\n')[0]);
     if (!procs.has(pid)) continue;
-    const group = groupOf(file.slice(0, -4));
-    out.set(group, (out.get(group) ?? 0) + treeTicks(pid) / TICKS_PER_S);
+    const name = group(file.slice(0, -4));
+    out.set(name, (out.get(name) ?? 0) + treeTicks(pid) / TICKS_PER_S);
   }
   return out;
 }

@@ -1,18 +1,38 @@
 #!/usr/bin/env bash
-# `npm run bench [-- hot-post|hot-reads|kafka-clients]`: the benchmarks on a private stack of their own (state dir
-# and ports apart from `npm run up` and the tests), with the naive and no-op comparison endpoints switched on: the
-# hot-post write path (bench/hot-post.ts) and a viral post's reads (bench/hot-reads.ts); both by default. Each
-# prints a table and leaves a copy in bench/results/. Targets only 127.0.0.1 and stops by itself.
+# `npm run bench [-- hot-post|hot-reads|kafka-clients|hot-post-split]`: the benchmarks on a private stack of their
+# own (state dir and ports apart from `npm run up` and the tests), with the naive and no-op comparison endpoints
+# switched on: the hot-post write path (bench/hot-post.ts) and a viral post's reads (bench/hot-reads.ts); both by
+# default. Each prints a table and leaves a copy in bench/results/. Targets only 127.0.0.1 and stops by itself.
 # `kafka-clients` (never part of the default) compares three Node Kafka clients on Kafka alone, three brokers
 # (bench/kafka-clients/; its install compiles librdkafka once into the tool cache).
+# `hot-post-split` (never part of the default either): one viral post split over sub-slots on a Redis Cluster
+# alone, of each size in BENCH_MASTERS (default "3 6 9" masters, one replica each; bench/hot-post-split.ts).
 set -euo pipefail
 WHICH=${1:-all}
 case "$WHICH" in
-  all | hot-post | hot-reads | kafka-clients) ;;
-  *) echo "usage: npm run bench [-- hot-post|hot-reads|kafka-clients]" >&2; exit 2 ;;
+  all | hot-post | hot-reads | kafka-clients | hot-post-split) ;;
+  *) echo "usage: npm run bench [-- hot-post|hot-reads|kafka-clients|hot-post-split]" >&2; exit 2 ;;
 esac
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/lib/private-stack.sh"
+
+if [ "$WHICH" = hot-post-split ]; then
+  source "$ROOT/scripts/lib/use-node.sh"
+  cd "$ROOT"
+  node_modules/.bin/tsc -b
+  for masters in ${BENCH_MASTERS:-3 6 9}; do
+    export LIKEPIPE_REDIS_MASTERS=$masters
+    # A state dir per size: a cluster's nodes remember their peers, so 6 nodes cannot become 18.
+    private_stack "bench-split-m$masters" "${LIKEPIPE_BENCH_OFFSET:-200}"
+    bash scripts/stack/redis.sh reset >/dev/null 2>&1 || true
+    trap 'bash scripts/stack/redis.sh reset >/dev/null 2>&1 || true' EXIT
+    bash scripts/stack/redis.sh start
+    node --no-warnings bench/hot-post-split.ts
+    bash scripts/stack/redis.sh reset
+    trap - EXIT
+  done
+  exit 0
+fi
 # LIKEPIPE_BENCH_OFFSET: the port offset (default 200), to run a second benchmark from another checkout beside it.
 private_stack bench "${LIKEPIPE_BENCH_OFFSET:-200}"
 

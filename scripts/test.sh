@@ -27,6 +27,8 @@ export LIKEPIPE_KAFKA_BROKERS=${LIKEPIPE_KAFKA_BROKERS:-1}
 private_stack test "$OFFSET"
 # Faster loops than production so failure-and-repair tests finish in seconds; same code paths.
 export LIKEPIPE_RECONCILE_INTERVAL_MS=1000 LIKEPIPE_FLUSH_INTERVAL_MS=500 LIKEPIPE_API_WORKERS=2
+# A split hot post that stood still this long goes back to one slot (test/integration/hot-post-split.test.ts).
+export LIKEPIPE_HOT_POST_COLD_MS=3000
 export LIKEPIPE_BENCH_ENDPOINTS=false LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS=6000
 # A short drain delay: the tests probe readiness themselves, and stop API processes often.
 export LIKEPIPE_SHUTDOWN_DELAY_MS=1000

@@ -21,7 +21,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/contract.sh"
 
 # Ports (all on 127.0.0.1). Override through the environment to run a second stack beside the first. The data
 # stores' ports are the local stack's own; the like-API's and the workers' come from the contract.
-REDIS_PORTS="${LIKEPIPE_REDIS_PORTS:-7001 7002 7003 7004 7005 7006}"
+# shellcheck source=private-stack.sh
+source "$(dirname "${BASH_SOURCE[0]}")/private-stack.sh"
+REDIS_PORTS="${LIKEPIPE_REDIS_PORTS:-$(redis_ports 0)}" || exit 1
 KAFKA_PORT="${LIKEPIPE_KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${LIKEPIPE_KAFKA_CONTROLLER_PORT:-9093}"
 PG_PORT="${LIKEPIPE_PG_PORT:-5433}"

@@ -1,16 +1,29 @@
 # shellcheck shell=bash
 # Source, then `private_stack NAME OFFSET`: points every stack script at .likepipe/NAME and at ports shifted by
-# OFFSET from the defaults (Redis 7001-7006, Kafka 9092/9093, Postgres 5433, Prometheus 9090, and from
+# OFFSET from the defaults (Redis 7001-7006, or up to 7018 with LIKEPIPE_REDIS_MASTERS=9; Kafka 9092/9093, Postgres 5433, Prometheus 9090, and from
 # scripts/lib/contract.sh the like-API's port and every worker role's metrics port), so the tests and the
 # benchmark never touch a stack started with `npm run up`, nor each other. It sets no shell options, so an
 # interactive shell may source it.
 # shellcheck source=contract.sh
 source "$(dirname "${BASH_SOURCE[0]}")/contract.sh"
 
+# redis_ports OFFSET: the Redis Cluster's ports, 7001 upwards shifted by OFFSET, two per master (each master has
+# one replica). LIKEPIPE_REDIS_MASTERS (3, 6 or 9; default 3) sets how many masters: 6, 12 or 18 nodes.
+redis_ports() {
+  local off=${1:-0} masters=${LIKEPIPE_REDIS_MASTERS:-3} i ports=""
+  case "$masters" in 3 | 6 | 9) ;; *)
+    printf '[likepipe] error: LIKEPIPE_REDIS_MASTERS must be 3, 6 or 9 (got %s)\n' "$masters" >&2
+    return 1
+    ;;
+  esac
+  for ((i = 1; i <= 2 * masters; i++)); do ports+="${ports:+ }$((7000 + i + off))"; done
+  echo "$ports"
+}
+
 private_stack() {
-  local name=$1 off=$2 root p ports="" var
+  local name=$1 off=$2 root ports="" var
   root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-  for p in 7001 7002 7003 7004 7005 7006; do ports+="${ports:+ }$((p + off))"; done
+  ports=$(redis_ports "$off") || return 1
   export LIKEPIPE_STATE="$root/.likepipe/$name"
   export LIKEPIPE_REDIS_PORTS="$ports"
   export LIKEPIPE_KAFKA_PORT=$((9092 + off)) LIKEPIPE_KAFKA_CONTROLLER_PORT=$((9093 + off))

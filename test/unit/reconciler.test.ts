@@ -14,6 +14,10 @@ class World {
   now = 0;
   truthCount = new Map<string, number>();
   redisCount = new Map<string, number>();
+  /** Sub-slots per post in Redis; absent = 1 (unsplit). */
+  shards = new Map<string, number>();
+  /** Order of what the speed side saw, to check that a split post is fenced before the truth is read. */
+  steps: string[] = [];
   caughtUp: boolean | Error = true;
   freshnessReads = 0;
   repairs: { postId: string; requestedAt: Date }[] = [];
@@ -33,6 +37,7 @@ class World {
       return [...queued, ...recent];
     },
     loadSnapshot: async (postId): Promise<PostSnapshot | null> => {
+      this.steps.push(`load ${postId}`);
       const likeCount = this.truthCount.get(postId);
       if (likeCount === undefined) return null;
       return { id: postId, authorId: 'a', createdAt: '2026-01-01T00:00:00Z', likeCount, likers: [] };
@@ -53,14 +58,24 @@ class World {
   readonly reconciler = new Reconciler(
     this.truth,
     {
-      count: async (postId) => this.redisCount.get(postId) ?? null,
-      replace: async (s) => {
+      count: async (postId) => {
+        const count = this.redisCount.get(postId);
+        return count === undefined ? null : { count, shards: this.shards.get(postId) ?? 1 };
+      },
+      replace: async (postId, load) => {
+        if ((this.shards.get(postId) ?? 1) > 1) this.steps.push(`fence ${postId}`);
+        const s = await load();
+        if (!s) return false;
         this.redisCount.set(s.id, s.likeCount);
+        this.shards.delete(s.id);
+        this.steps.push(`install ${postId}`);
+        return true;
       },
     },
     this.freshness,
     { now: () => this.now },
     1_000,
+    3_000,
   );
 
   /** One reconcile pass, one interval after the previous one. */
@@ -145,5 +160,48 @@ describe('Reconciler', () => {
     await w.pass();
     expect(w.repairs).toHaveLength(0);
     expect(w.redisCount.get('p')).toBe(2);
+  });
+
+  it('un-splits a split post once its count stood still for the cold time, fencing before reading the truth', async () => {
+    const w = new World();
+    w.truthCount.set('p', 40);
+    w.redisCount.set('p', 40);
+    w.shards.set('p', 8);
+    // Still hot: the count moves every pass, so the post stays split.
+    for (let i = 1; i <= 5; i++) {
+      w.truthCount.set('p', 40 + i);
+      w.redisCount.set('p', 40 + i);
+      expect((await w.pass()).unsplit).toBe(0);
+    }
+    // Cold: the same count (45 since the last hot pass) for 3 s, the cold time, in sync with a caught-up truth.
+    const passes = [];
+    for (let i = 0; i < 3; i++) passes.push((await w.pass()).unsplit);
+    expect(passes).toEqual([0, 0, 1]);
+    expect(w.shards.has('p')).toBe(false);
+    expect(w.steps).toEqual(['fence p', 'load p', 'install p']);
+    expect(w.redisCount.get('p')).toBe(45);
+  });
+
+  it('does not un-split while the truth-writer is behind', async () => {
+    const w = new World();
+    w.truthCount.set('p', 9);
+    w.redisCount.set('p', 9);
+    w.shards.set('p', 4);
+    w.caughtUp = false;
+    for (let i = 0; i < 6; i++) expect((await w.pass()).unsplit).toBe(0);
+    expect(w.shards.get('p')).toBe(4);
+    w.caughtUp = true;
+    expect((await w.pass()).unsplit).toBe(1);
+  });
+
+  it('repairs a split post that drifted by reinstalling it unsplit, fenced first', async () => {
+    const w = new World();
+    w.truthCount.set('p', 12);
+    w.redisCount.set('p', 11); // a failover lost a sub-slot's write
+    w.shards.set('p', 8);
+    await w.pass();
+    expect(await w.pass()).toMatchObject({ repaired: 1 });
+    expect(w.steps).toEqual(['fence p', 'load p', 'install p']);
+    expect(w.redisCount.get('p')).toBe(12);
   });
 });

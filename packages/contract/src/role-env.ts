@@ -87,6 +87,12 @@ const likeApi = z.object({
   /** GET /api/posts/{id}/count: how long a count is served from memory, and how many posts are held. */
   LIKEPIPE_COUNT_CACHE_TTL_MS: int(500, 1, 60_000),
   LIKEPIPE_COUNT_CACHE_MAX: int(100_000, 1, 10_000_000),
+  /**
+   * Likes+unlikes per second on one post (counted in its Redis slot, across every replica) that split it over
+   * LIKEPIPE_HOT_POST_SHARDS sub-slots, so one viral post's writes spread over that many masters. 0 = never.
+   */
+  LIKEPIPE_HOT_POST_SPLIT_RATE: int(2_000, 0, 10_000_000),
+  LIKEPIPE_HOT_POST_SHARDS: int(8, 2, 1_024),
   LIKEPIPE_FEED_RECENCY_HALF_LIFE_MS: int(6 * 3_600_000, 60_000, 30 * 86_400_000),
 });
 
@@ -122,6 +128,8 @@ const reconciler = z.object({
   ...metricsListener(WORKER_METRICS_PORTS.reconciler),
   LIKEPIPE_RECONCILE_INTERVAL_MS: int(5_000, 100, 3_600_000),
   LIKEPIPE_RECONCILE_SWEEP_SIZE: int(500, 1, 100_000),
+  /** A split post whose count stood still this long (and matches the caught-up truth) goes back to one slot. */
+  LIKEPIPE_HOT_POST_COLD_MS: int(60_000, 0, 86_400_000),
 });
 
 const migrate = z.object({ DATABASE_URL: databaseUrl, LIKEPIPE_LOG_LEVEL: logLevel });

@@ -10,6 +10,7 @@ export * from './reconcile-policy.js';
 export * from './like-service.js';
 export * from './post-service.js';
 export * from './reconciler.js';
+export * from './split-cooling.js';
 export * from './minute-stats.js';
 export * from './notification-plan.js';
 export * from './feed/index.js';

@@ -1,5 +1,6 @@
 import type { Clock, PostSnapshot } from './ports.js';
 import { StableMismatchPolicy, type ReconcileVerdict } from './reconcile-policy.js';
+import { SplitCooling } from './split-cooling.js';
 
 export interface ReconcileCandidate {
   postId: string;
@@ -16,11 +17,21 @@ export interface ReconcileTruth {
   drainRepair(postId: string, requestedAt: Date): Promise<void>;
 }
 
+/** A post's served count in Redis and how many sub-slots it is split over (1: unsplit). */
+export interface SpeedCount {
+  count: number;
+  shards: number;
+}
+
 /** The speed side (Redis). */
 export interface ReconcileSpeed {
   /** Served count, or null when the post is not in Redis (then nothing is stale: it loads on next use). */
-  count(postId: string): Promise<number | null>;
-  replace(snapshot: PostSnapshot): Promise<void>;
+  count(postId: string): Promise<SpeedCount | null>;
+  /**
+   * Reinstalls the post unsplit from the truth. For a split post every sub-slot is fenced before `load` runs,
+   * so the truth it loads holds every like a sub-slot accepted. False when the truth has no such post.
+   */
+  replace(postId: string, load: () => Promise<PostSnapshot | null>): Promise<boolean>;
 }
 
 /**
@@ -34,6 +45,8 @@ export interface TruthFreshness {
 export interface ReconcilePassResult {
   checked: number;
   repaired: number;
+  /** Split posts that had cooled and were reinstalled in one slot. */
+  unsplit: number;
   verdicts: Record<ReconcileVerdict | 'absent', number>;
 }
 
@@ -45,6 +58,7 @@ export interface ReconcilePassResult {
 export class Reconciler {
   private cursor = '';
   private readonly policy: StableMismatchPolicy;
+  private readonly cooling: SplitCooling;
 
   constructor(
     private readonly truth: ReconcileTruth,
@@ -52,8 +66,11 @@ export class Reconciler {
     private readonly freshness: TruthFreshness,
     private readonly clock: Clock,
     minMismatchAgeMs: number,
+    /** A split post whose count stood still this long, in sync with a caught-up truth, is un-split. */
+    splitColdMs = 60_000,
   ) {
     this.policy = new StableMismatchPolicy(minMismatchAgeMs);
+    this.cooling = new SplitCooling(splitColdMs);
   }
 
   async pass(): Promise<ReconcilePassResult> {
@@ -70,6 +87,7 @@ export class Reconciler {
     const result: ReconcilePassResult = {
       checked: 0,
       repaired: 0,
+      unsplit: 0,
       verdicts: { in_sync: 0, watch: 0, repair: 0, absent: 0 },
     };
     const seen = new Set<string>();
@@ -77,20 +95,26 @@ export class Reconciler {
       if (row.source !== 'repair' && seen.has(row.postId)) continue;
       seen.add(row.postId);
       result.checked++;
-      const redisCount = await this.speed.count(row.postId);
-      if (redisCount === null) {
+      const speed = await this.speed.count(row.postId);
+      if (speed === null) {
         result.verdicts.absent++;
+        this.cooling.forget(row.postId);
         if (row.requestedAt) await this.truth.drainRepair(row.postId, row.requestedAt);
         continue;
       }
-      const verdict = this.policy.observe(row.postId, redisCount, row.truthCount, this.clock.now(), mayRepair);
+      const now = this.clock.now();
+      const verdict = this.policy.observe(row.postId, speed.count, row.truthCount, now, mayRepair);
       result.verdicts[verdict]++;
+      const load = () => this.truth.loadSnapshot(row.postId);
       if (verdict === 'repair') {
-        const snapshot = await this.truth.loadSnapshot(row.postId);
-        if (snapshot) {
-          await this.speed.replace(snapshot);
-          result.repaired++;
-        }
+        this.cooling.forget(row.postId);
+        if (await this.speed.replace(row.postId, load)) result.repaired++;
+      } else if (speed.shards <= 1) {
+        this.cooling.forget(row.postId);
+      } else if (verdict === 'in_sync' && this.cooling.cold(row.postId, speed.count, now) && mayRepair) {
+        // Cold, and Redis equals a caught-up truth: one slot is enough again.
+        this.cooling.forget(row.postId);
+        if (await this.speed.replace(row.postId, load)) result.unsplit++;
       }
       if (row.requestedAt && verdict !== 'watch') await this.truth.drainRepair(row.postId, row.requestedAt);
     }

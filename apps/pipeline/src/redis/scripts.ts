@@ -17,6 +17,10 @@ const SCRIPTS = {
   postRevert: { file: 'post-revert.lua', keys: 2 },
   postRead: { file: 'post-read.lua', keys: 2 },
   postInstall: { file: 'post-install.lua', keys: 3 },
+  postSplit: { file: 'post-split.lua', keys: 2 },
+  shardApply: { file: 'shard-apply.lua', keys: 4 },
+  shardFence: { file: 'shard-fence.lua', keys: 4 },
+  shardSeeded: { file: 'shard-seeded.lua', keys: 2 },
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -113,7 +113,15 @@ async function runWorker(config: ApiConfig, log: Logger): Promise<void> {
   });
   const pool = createPool(config.DATABASE_URL, { max: 16, applicationName: 'likepipe-api', log });
   const truth = new PgTruth(pool);
-  const speed = new RedisSpeedLayer(redis, redisBreaker);
+  const speed = new RedisSpeedLayer(redis, redisBreaker, {
+    hotRate: config.LIKEPIPE_HOT_POST_SPLIT_RATE,
+    shards: config.LIKEPIPE_HOT_POST_SHARDS,
+    countTtlMs: config.LIKEPIPE_COUNT_CACHE_TTL_MS,
+    onSplit: (postId, outcome) =>
+      outcome instanceof Error
+        ? log.warn('could not split a hot post; will try again', { postId, err: outcome })
+        : log.info('split a hot post over sub-slots', { postId, shards: outcome?.shards, epoch: outcome?.epoch }),
+  });
   const localIdempotency = new LRUCache<string, { fingerprint: string; response: { status: number; body: unknown } }>({
     max: 100_000,
     ttl: config.LIKEPIPE_IDEMPOTENCY_TTL_S * 1000,

@@ -76,9 +76,7 @@ export async function runReconciler(config: ReconcilerConfig, log: Logger): Prom
     truth,
     {
       count: (postId) => speed.count(postId),
-      replace: async (snapshot) => {
-        await speed.install(snapshot, 'replace');
-      },
+      replace: async (postId, load) => (await speed.replaceFromTruth(postId, load)) !== null,
     },
     freshness,
     systemClock,
@@ -87,6 +85,7 @@ export async function runReconciler(config: ReconcilerConfig, log: Logger): Prom
     // serves Postgres' count within one reconcile period (invariant 2). With a full interval each, it took up
     // to two (measured by the failover load test's audit).
     interval / 2,
+    config.LIKEPIPE_HOT_POST_COLD_MS,
   );
 
   let lastPassOk = false;
@@ -109,6 +108,7 @@ export async function runReconciler(config: ReconcilerConfig, log: Logger): Prom
       }
       lastPassOk = true;
       for (const [verdict, n] of Object.entries(r.verdicts)) if (n > 0) reconcileChecks.inc({ verdict }, n);
+      if (r.unsplit > 0) log.info('un-split cooled posts', { unsplit: r.unsplit });
       if (r.repaired > 0) {
         reconcileRepairs.inc(r.repaired);
         log.info('repaired Redis from Postgres', { repaired: r.repaired, checked: r.checked });
