@@ -160,6 +160,7 @@ describe('the consumer stall watchdog', () => {
   it('a flush failing for longer than the timeout is no stall, although it holds back the partitions not in it', async () => {
     failing = true;
     statuses = [];
+    const linesBefore = lines.length;
     const failedBefore = failedFlushes;
     await produce(0, 5);
     await waitFor('a flush to fail', async () => failedFlushes > failedBefore);
@@ -179,10 +180,15 @@ describe('the consumer stall watchdog', () => {
     // in the seconds after such a recovery (a harmless restart; exactly-once held). Printed to keep an eye on.
     const afterRecovery = await stalls();
     console.log(`stalls counted after the flush recovered: ${afterRecovery}`);
-    await expectExactlyOnce(afterRecovery > 0);
+    // A restart (a stall, or a crash kafkajs gave up on: its member dropped from the group while the flush was
+    // held) replays the last flush, whose offsets were not committed yet: at-least-once apply, allowed then.
+    const restarted = lines.slice(linesBefore).some((l) => l.msg === 'consumer restarted');
+    await expectExactlyOnce(afterRecovery > 0 || restarted);
   }, 90_000);
 
   it('a partition whose fetches stop is found, counted and cured by a new consumer; its records are written exactly once', async () => {
+    // A restart after the outage above (see there) must be over first, so the one counted here is this case's.
+    await waitFor('the consumer to be ready', async () => consumer.ready());
     // Counted from here: the recovery above may have counted some (see there).
     const stallsBefore = await stalls();
     const linesBefore = lines.length;
@@ -217,7 +223,7 @@ describe('the consumer stall watchdog', () => {
     // Not ready while it recovered, ready before and after.
     expect(statuses).toContain(503);
     expect(statuses[0]).toBe(200);
-    expect(lines.slice(linesBefore).some((l) => l.msg === 'consumer restarted after a stall')).toBe(true);
+    expect(lines.slice(linesBefore).some((l) => l.msg === 'consumer restarted')).toBe(true);
     // The stalled member left the group (LeaveGroup) instead of lingering until its session timed out.
     const { groups } = await admin.describeGroups([GROUP]);
     expect(groups[0]!.members).toHaveLength(1);

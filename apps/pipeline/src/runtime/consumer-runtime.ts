@@ -140,9 +140,13 @@ export async function startConsumer(opts: ConsumerOptions): Promise<RunningConsu
     });
     // After a crash it will retry, kafkajs leaves the group and rejoins by itself (it did so for seconds on end
     // while Kafka restarted): its partitions are not fetched meanwhile, and the next join says which are ours.
-    // One it will not retry leaves the assignment as it was, so the watchdog restarts the dead consumer.
+    // One it will not retry (e.g. "the coordinator is not aware of this member" after a long Postgres outage)
+    // leaves a dead consumer: restart it now rather than after the watchdog's stall timeout (60 s, which one CI
+    // run spent with every partition of the feed-ranker unread).
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (consumer === current && payload.restart) detector.reset();
+      if (consumer !== current) return;
+      if (payload.restart) detector.reset();
+      else restartOnce('consumer crashed and kafkajs will not restart it', { err: payload.error });
     });
     return consumer;
   };
@@ -238,7 +242,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<RunningConsu
           log.warn('could not restart the consumer; retrying', { attempt, delayMs, err: err as Error }),
       },
     );
-    log.info('consumer restarted after a stall', { group, topic });
+    log.info('consumer restarted', { group, topic });
   };
   const watch = (lags: PartitionLag[]): void => {
     if (restarting || stopping.signal.aborted) return;
@@ -255,12 +259,18 @@ export async function startConsumer(opts: ConsumerOptions): Promise<RunningConsu
         stalledSeconds: Math.round(s.stalledMs / 1000),
       });
     }
+    restartOnce('partitions stalled', { partitions: stalls.length });
+  };
+  /** One restart at a time, whoever asks (the watchdog, a crash kafkajs gives up on). */
+  function restartOnce(reason: string, details: Record<string, unknown>): void {
+    if (restarting || stopping.signal.aborted) return;
+    log.warn('restarting the consumer', { group, topic, reason, ...details });
     restarting = restart()
       .catch((err: unknown) => log.error('consumer restart abandoned', { err: err as Error }))
       .finally(() => {
         restarting = undefined;
       });
-  };
+  }
 
   await start(current);
   const lag = startLagReporter(opts.kafka, group, topic, LAG_INTERVAL_MS, log, watch);
