@@ -387,7 +387,7 @@ images_main() {
   done
   log "builder: $BUILDER${BUILDAH_DRIVER:+ ($BUILDAH_DRIVER storage in $BUILDAH_STORE)}; bases ${bases[*]} ($((SECONDS - t0))s)"
 
-  local ctx name hash archive ref var lines=() envs=()
+  local ctx name hash archive ref var lines=() envs=() built=false
   ctx=$(context_hash)
   for name in "${IMAGE_NAMES[@]}"; do
     ref="${REPOSITORY[$name]}:$IMAGE_VERSION"
@@ -406,6 +406,7 @@ images_main() {
       local t=$SECONDS
       log "$ref: building ${DOCKERFILE[$name]} (inputs $hash)"
       build_image "$name" "$hash" "$archive"
+      built=true
       log "$ref: built in $((SECONDS - t))s, $(du -m "$archive" | cut -f1) MB: $archive"
       # The three newest archives of each image stay (another checkout may be using an older one); older go.
       find "$IMAGES_DIR" -maxdepth 1 -name "$name-*.tar" -printf '%T@ %p\n' | sort -rn | tail -n +4 | cut -d' ' -f2- \
@@ -415,6 +416,12 @@ images_main() {
     var="LIKEPIPE_IMAGE_${name^^}"
     envs+=("$var=$ref" "${var}_ARCHIVE=$archive")
   done
+  # Each build re-tags its reference, leaving the previous image and its --layers cache untagged: never removed,
+  # they had filled 11 GB of the tool cache (and with it the disk the real node's kubelet guards) after a day of
+  # builds. The current images' layers are their parents and stay, so the next build still hits the cache.
+  if [[ $built == true && $BUILDER == buildah ]]; then
+    bh rmi --prune >/dev/null 2>&1 || log "buildah rmi --prune failed; the storage keeps old images"
+  fi
   if [[ $mode == build ]]; then
     printf '%s\n' "${envs[@]}" >"$IMAGES_ENV.tmp"
     mv "$IMAGES_ENV.tmp" "$IMAGES_ENV"

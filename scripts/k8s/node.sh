@@ -431,10 +431,14 @@ registerWithTaints:
 maxPods: 30
 # CoreDNS runs in the node's namespace on the node IP (a process of this script, not a pod: no image to pull).
 clusterDNS: [$NODE_IP]
-# The local images cannot be pulled again: never garbage-collect them, never evict for a full-ish disk.
+# The local images cannot be pulled again: never garbage-collect them, never evict for a full-ish disk. The
+# floors are absolute, not percentages: this node shares a developer's disk, and at "1 %" of a large one (2.5 GB
+# here) a CI run's eviction manager reclaimed the image filesystem, deleted the unused pause image (containerd
+# 1.6 pins nothing) and no pod could get a sandbox again.
 imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
-evictionHard: {memory.available: 100Mi, nodefs.available: 1%, imagefs.available: 1%, nodefs.inodesFree: 1%}
+evictionHard: {memory.available: 100Mi, nodefs.available: 100Mi, imagefs.available: 100Mi, nodefs.inodesFree: 1%,
+  imagefs.inodesFree: 1%}
 serializeImagePulls: false
 shutdownGracePeriod: 0s
 EOF

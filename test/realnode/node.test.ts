@@ -45,6 +45,30 @@ function pod(name: string, image: string, container: Record<string, unknown> = {
   };
 }
 
+/** Where a pod that is not running got stuck: its phase, its containers' waiting reasons, its last events. */
+async function podState(name: string, p: Obj | undefined): Promise<string> {
+  if (!p) return `pod ${name} not found`;
+  const waiting = (p.status?.containerStatuses ?? []).map(
+    (c: Obj) =>
+      `${c.name}: ${c.state?.waiting?.reason ?? Object.keys(c.state ?? {}).join(',')} ${c.state?.waiting?.message ?? ''}`,
+  );
+  const events = await k8s!
+    .kubectl(
+      'get',
+      'events',
+      '-n',
+      p.metadata.namespace,
+      '--field-selector',
+      `involvedObject.name=${name}`,
+      '-o',
+      'custom-columns=REASON:.reason,MESSAGE:.message',
+      '--no-headers',
+    )
+    .catch((e: Error) => e.message);
+  const tail = events.trim().split('\n').slice(-5).join(' | ');
+  return `phase ${p.status?.phase ?? '?'} on ${p.spec?.nodeName ?? 'no node'}; ${waiting.join('; ') || 'no container status'}; events: ${tail || 'none'}`;
+}
+
 const containerId = (p: Obj) => String(p.status.containerStatuses[0].containerID).replace(/^containerd:\/\//, '');
 
 describe('a real kubelet node beside kwok', () => {
@@ -65,9 +89,11 @@ describe('a real kubelet node beside kwok', () => {
       `pod ${name} Running on ${NODE}`,
       async () => {
         const p = await k8s!.getJson('pod', name, ns);
-        return p?.status?.phase === 'Running' && p.status.containerStatuses?.[0]?.ready === true && p;
+        if (p?.status?.phase === 'Running' && p.status.containerStatuses?.[0]?.ready === true) return p;
+        // Thrown, not returned: the timeout's message then says where the pod got stuck.
+        throw new Error(await podState(name, p));
       },
-      60_000,
+      90_000,
     );
 
   it('is Ready at the control plane version, tainted and labelled, and kwok leaves it alone', async () => {
@@ -129,7 +155,7 @@ describe('a real kubelet node beside kwok', () => {
       30_000,
     );
     expect(body).toBe('echo echo GET /via-service\n');
-  });
+  }, 180_000);
 
   it('removes the containers of deleted pods', async () => {
     const pids = await tasks();
