@@ -191,6 +191,9 @@ export async function startConsumer(opts: ConsumerOptions): Promise<RunningConsu
     member.loop = consume(member, stream);
   };
   const consume = async (member: Member, stream: AsyncIterable<Fetched> & { readableLength: number }) => {
+    const failed = (reason: string, details: Record<string, unknown>) => {
+      if (!member.closing && member === current) restartOnce(reason, details);
+    };
     let pending: Fetched[] = [];
     try {
       for await (const message of stream) {
@@ -201,13 +204,16 @@ export async function startConsumer(opts: ConsumerOptions): Promise<RunningConsu
         const batch = pending;
         pending = [];
         member.inHand = handleBatch(member, batch);
-        await member.inHand;
+        try {
+          await member.inHand;
+        } catch (err) {
+          return failed('a batch could not be handled', { err: err as Error });
+        }
       }
     } catch (err) {
-      if (!member.closing && member === current) restartOnce('consumer stream failed', { err: err as Error });
-      return;
+      return failed('consumer stream failed', { err: err as Error });
     }
-    if (!member.closing && member === current) restartOnce('consumer stream ended', {});
+    failed('consumer stream ended', {});
   };
   const handleBatch = async (member: Member, messages: Fetched[]): Promise<void> => {
     const assigned = new Set(member.consumer.assignments?.find((a) => a.topic === topic)?.partitions ?? []);
