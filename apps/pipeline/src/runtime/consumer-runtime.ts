@@ -197,7 +197,9 @@ export async function startConsumer(opts: ConsumerOptions): Promise<RunningConsu
     let pending: Fetched[] = [];
     try {
       for await (const message of stream) {
-        if (member.closing) return;
+        // Closing: what is still buffered is left for the next owner. Leaving the loop here would destroy the
+        // stream under the client's own close of it, which then fails and sends no LeaveGroup.
+        if (member.closing) continue;
         pending.push(message);
         // The rest of what the last fetches brought is buffered already: it belongs to this batch.
         if (stream.readableLength > 0 && pending.length < config.LIKEPIPE_BATCH_SIZE) continue;
