@@ -65,7 +65,7 @@ const LAG_INTERVAL_MS = 5_000;
 const HEARTBEAT_INTERVAL_MS = 3_000;
 /** How long the group's coordinator waits for every member to rejoin after a rebalance starts. */
 const REBALANCE_TIMEOUT_MS = 60_000;
-/** Waits between attempts at starting a restarted consumer (Kafka unreachable): 1 s doubling to 30 s. */
+/** Waits between attempts at starting a consumer (Kafka unreachable, or not ready yet): 1 s doubling to 30 s. */
 const RESTART_BACKOFF = { baseMs: 1_000, maxMs: 30_000 };
 
 type Fetched = Message<Buffer, Buffer, string, string>;
@@ -308,17 +308,13 @@ export async function startConsumer(opts: ConsumerOptions): Promise<RunningConsu
     }
   };
 
-  let current = create();
-  /** The restarted consumer until it has joined its group: the role is not ready meanwhile. */
-  let awaitingJoin: Member | undefined;
-  let restarting: Promise<void> | undefined;
-  const restart = async (): Promise<void> => {
-    detector.reset();
-    await close(current).catch((err: unknown) =>
-      log.warn('stalled consumer did not leave cleanly', { err: err as Error }),
-    );
-    if (stopping.signal.aborted) return;
-    await retry(
+  /**
+   * A new member, until it has joined its group and its stream is running. Joining is retried: Kafka may be
+   * unreachable, and a cluster just started answers JoinGroup with "coordinator not available" or "loading"
+   * for seconds while it creates the offsets topic, longer than the client's own retries.
+   */
+  const join = (failureMessage: string): Promise<void> =>
+    retry(
       async () => {
         const next = create();
         current = next;
@@ -335,10 +331,20 @@ export async function startConsumer(opts: ConsumerOptions): Promise<RunningConsu
         backoff: RESTART_BACKOFF,
         retryIf: () => true,
         signal: stopping.signal,
-        onRetry: ({ attempt, delayMs, err }) =>
-          log.warn('could not restart the consumer; retrying', { attempt, delayMs, err: err as Error }),
+        onRetry: ({ attempt, delayMs, err }) => log.warn(failureMessage, { attempt, delayMs, err: err as Error }),
       },
     );
+  let current: Member;
+  /** The restarted consumer until it has joined its group: the role is not ready meanwhile. */
+  let awaitingJoin: Member | undefined;
+  let restarting: Promise<void> | undefined;
+  const restart = async (): Promise<void> => {
+    detector.reset();
+    await close(current).catch((err: unknown) =>
+      log.warn('stalled consumer did not leave cleanly', { err: err as Error }),
+    );
+    if (stopping.signal.aborted) return;
+    await join('could not restart the consumer; retrying');
     log.info('consumer restarted', { group, topic });
   };
   const watch = (lags: PartitionLag[]): void => {
@@ -369,7 +375,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<RunningConsu
       });
   }
 
-  await start(current);
+  await join('could not start the consumer; retrying');
   const lag = startLagReporter(opts.kafka, group, topic, LAG_INTERVAL_MS, log, watch);
   return {
     async stop() {
