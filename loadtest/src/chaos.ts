@@ -2,8 +2,8 @@ import { createLogger, DEFAULT_TOPIC } from '@likepipe/contract';
 import { likeEventKey } from '@likepipe/core';
 import { createKafka } from '@likepipe/pipeline/kafka/client.js';
 import { partitionOf } from '@likepipe/pipeline/kafka/partitioner.js';
+import { readPartitionReplicas } from '@likepipe/pipeline/kafka/replicas.js';
 import { redisKeys } from '@likepipe/pipeline/redis/keys.js';
-import type { Admin } from '@platformatic/kafka';
 import { ChaosError } from './errors/index.js';
 import type { Fault } from './scenario.js';
 import { redisCli, stackScript, type StackEnv } from './stack.js';
@@ -115,12 +115,7 @@ async function killKafkaLeader(t: ChaosTarget): Promise<Injected> {
       target: `kafka broker ${victim} (SIGKILL): leader of ${led}/${parts.length} partitions, ${Math.round((100 * share) / t.sampleUsers.length)} % of the hot post's likes`,
       recover: async () => {
         await stackScript('kafka', 'start-broker', String(victim));
-        const recovering = kafka.admin();
-        try {
-          await waitInSync(recovering, t.env.kafkaBrokers.length);
-        } finally {
-          await recovering.close();
-        }
+        await waitInSync(t.env.kafkaBrokers);
       },
     };
   } finally {
@@ -129,13 +124,15 @@ async function killKafkaLeader(t: ChaosTarget): Promise<Injected> {
 }
 
 /** Until every partition of the topic and of the offsets topic has a leader and a full ISR again. */
-async function waitInSync(admin: Admin, brokers: number): Promise<void> {
+async function waitInSync(brokers: readonly string[]): Promise<void> {
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const meta = await admin.metadata({ topics: [TOPIC, '__consumer_offsets'], forceUpdate: true }).catch(() => null);
+    const topics = await readPartitionReplicas(brokers, [TOPIC, '__consumer_offsets']).catch(() => null);
     const ok =
-      meta !== null &&
-      [...meta.topics.values()].every((tp) => tp.partitions.every((p) => p.leader >= 0 && p.isr.length === brokers));
+      topics?.size === 2 &&
+      [...topics.values()].every(
+        (ps) => ps.length > 0 && ps.every((p) => p.leader >= 0 && p.isr.length === brokers.length),
+      );
     if (ok) return;
     if (Date.now() > deadline) throw new ChaosError('the restarted Kafka broker did not rejoin every ISR in 120 s');
     await new Promise((r) => setTimeout(r, 500));

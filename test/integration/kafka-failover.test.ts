@@ -1,5 +1,6 @@
 import { likeEventKey } from '@likepipe/core';
 import { partitionOf } from '@likepipe/pipeline/kafka/partitioner.js';
+import { readPartitionReplicas } from '@likepipe/pipeline/kafka/replicas.js';
 import {
   closeClients,
   createPost,
@@ -40,11 +41,13 @@ const partitionsOf = async (topic: string) =>
 
 /** Every partition of the likes topic and of the groups' offsets topic led and fully replicated again. */
 async function allInSync(): Promise<boolean> {
-  for (const topic of [TOPIC, '__consumer_offsets']) {
-    const ps = await partitionsOf(topic).catch(() => undefined);
-    if (!ps || ps.some((p) => p.leader < 0 || p.isr.length !== BROKERS.length)) return false;
-  }
-  return true;
+  const topics = await readPartitionReplicas(BROKERS, [TOPIC, '__consumer_offsets']).catch(() => undefined);
+  return (
+    topics?.size === 2 &&
+    [...topics.values()].every(
+      (ps) => ps.length > 0 && ps.every((p) => p.leader >= 0 && p.isr.length === BROKERS.length),
+    )
+  );
 }
 
 beforeAll(() => waitHealthy());
