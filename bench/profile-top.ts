@@ -44,7 +44,7 @@ if (files.length === 0) {
 /**
  * Who a sample's time is for: the nearest frame up its stack that belongs to a package (node_modules/<name>)
  * or to one of our workspaces, so a socket write counts for the client library that asked for it (ioredis,
- * kafkajs, express answering) rather than for Node's internals. Samples with no such frame keep their own
+ * the Kafka client, express answering) rather than for Node's internals. Samples with no such frame keep their own
  * name: (garbage collector), (program), Node-internal work.
  */
 function ownerOf(url: string): string | undefined {

@@ -1,7 +1,9 @@
-import { DEFAULT_TOPIC } from '@likepipe/contract';
+import { createLogger, DEFAULT_TOPIC } from '@likepipe/contract';
 import { likeEventKey } from '@likepipe/core';
+import { createKafka } from '@likepipe/pipeline/kafka/client.js';
+import { partitionOf } from '@likepipe/pipeline/kafka/partitioner.js';
+import { readPartitionReplicas } from '@likepipe/pipeline/kafka/replicas.js';
 import { redisKeys } from '@likepipe/pipeline/redis/keys.js';
-import kafkajs from 'kafkajs';
 import { ChaosError } from './errors/index.js';
 import type { Fault } from './scenario.js';
 import { redisCli, stackScript, type StackEnv } from './stack.js';
@@ -90,26 +92,20 @@ async function killKafkaLeader(t: ChaosTarget): Promise<Injected> {
         'start the stack with LIKEPIPE_KAFKA_BROKERS=3, as npm run loadtest does',
     );
   }
-  const kafka = new kafkajs.Kafka({
-    clientId: 'likepipe-loadtest',
-    brokers: t.env.kafkaBrokers,
-    logLevel: kafkajs.logLevel.NOTHING,
-  });
+  // Quiet: the broker it kills is unreachable on purpose.
+  const kafka = createKafka(
+    t.env.kafkaBrokers,
+    'likepipe-loadtest',
+    createLogger({ level: 'error', write: () => undefined }),
+  );
   const admin = kafka.admin();
-  await admin.connect();
   try {
-    const parts = (await admin.fetchTopicMetadata({ topics: [TOPIC] })).topics[0]!.partitions;
+    const parts = (await admin.metadata({ topics: [TOPIC], forceUpdate: true })).topics.get(TOPIC)!.partitions;
     // Events are keyed by (post, user): the hot post spreads over partitions the way the producer's own
     // partitioner sends them. Kill the broker that leads most of those.
-    const partition = kafkajs.Partitioners.DefaultPartitioner();
     const leads = new Map<number, number>();
     for (const userId of t.sampleUsers) {
-      const p = partition({
-        topic: TOPIC,
-        partitionMetadata: parts,
-        message: { key: likeEventKey({ postId: t.hotPost, userId }), value: null },
-      });
-      const leader = parts.find((x) => x.partitionId === p)!.leader;
+      const leader = parts[partitionOf(likeEventKey({ postId: t.hotPost, userId }), parts.length)]!.leader;
       leads.set(leader, (leads.get(leader) ?? 0) + 1);
     }
     const [victim, share] = [...leads.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]!;
@@ -119,29 +115,27 @@ async function killKafkaLeader(t: ChaosTarget): Promise<Injected> {
       target: `kafka broker ${victim} (SIGKILL): leader of ${led}/${parts.length} partitions, ${Math.round((100 * share) / t.sampleUsers.length)} % of the hot post's likes`,
       recover: async () => {
         await stackScript('kafka', 'start-broker', String(victim));
-        await waitInSync(kafka, t.env.kafkaBrokers.length);
+        await waitInSync(t.env.kafkaBrokers);
       },
     };
   } finally {
-    await admin.disconnect();
+    await admin.close();
   }
 }
 
 /** Until every partition of the topic and of the offsets topic has a leader and a full ISR again. */
-async function waitInSync(kafka: kafkajs.Kafka, brokers: number): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      const meta = await admin.fetchTopicMetadata({ topics: [TOPIC, '__consumer_offsets'] }).catch(() => null);
-      const ok = meta?.topics.every((tp) => tp.partitions.every((p) => p.leader >= 0 && p.isr.length === brokers));
-      if (ok) return;
-      if (Date.now() > deadline) throw new ChaosError('the restarted Kafka broker did not rejoin every ISR in 120 s');
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  } finally {
-    await admin.disconnect();
+async function waitInSync(brokers: readonly string[]): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const topics = await readPartitionReplicas(brokers, [TOPIC, '__consumer_offsets']).catch(() => null);
+    const ok =
+      topics?.size === 2 &&
+      [...topics.values()].every(
+        (ps) => ps.length > 0 && ps.every((p) => p.leader >= 0 && p.isr.length === brokers.length),
+      );
+    if (ok) return;
+    if (Date.now() > deadline) throw new ChaosError('the restarted Kafka broker did not rejoin every ISR in 120 s');
+    await new Promise((r) => setTimeout(r, 500));
   }
 }
 

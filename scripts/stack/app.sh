@@ -49,7 +49,6 @@ start() {
     fi
     stop_pid "$name" 30
     log "starting $name ($role)"
-    export KAFKAJS_NO_PARTITIONER_WARNING=1
     spawn "$name" "$LOG_DIR/$name.log" node --enable-source-maps "$MAIN" "$role"
     wait_started "$name" "${LIKEPIPE_APP_START_TIMEOUT:-60}" "$LOG_DIR/$name.log" -- http_ok "$url"
   )

@@ -25,10 +25,7 @@ const METRICS_PORT: Record<ConsumerRole, string> = {
   'feed-ranker': process.env.LIKEPIPE_FEED_RANKER_METRICS_PORT ?? '9569',
 };
 const BACKLOG = 20;
-/**
- * How long the restarted role holds its backlog. It must stay under the session timeout the tests run with
- * (6 s): a partition handler waiting on its flush sends no heartbeat (kafkajs heartbeats between fetches).
- */
+/** How long the restarted role holds its backlog uncommitted: the window in which it must report it. */
 const HOLD_MS = 4_000;
 
 beforeAll(() => waitHealthy());

@@ -3,9 +3,12 @@ import {
   closeClients,
   createPost,
   db,
+  describeGroup,
   expectConverged,
   like,
   pool,
+  readCommittedOffsets,
+  readTopicEnds,
   stack,
   testKafka,
   TOPIC,
@@ -28,29 +31,25 @@ const admin = kafka.admin();
 beforeAll(async () => {
   // This file stops Postgres: the test's own pool must survive its idle connections being closed.
   db.on('error', () => undefined);
-  await admin.connect();
   await waitHealthy();
 });
 afterAll(async () => {
-  await admin.disconnect();
+  await admin.close();
   await closeClients();
 });
 
-async function group(): Promise<{ state: string; members: number }> {
-  const { groups } = await admin.describeGroups([GROUP]);
-  return { state: groups[0]!.state, members: groups[0]!.members.length };
-}
+const group = () => describeGroup(admin, GROUP);
 
 /** A group's committed offset per partition ('-1' where it never committed). */
 async function committed(groupId = GROUP): Promise<Record<number, string>> {
-  const [t] = await admin.fetchOffsets({ groupId, topics: [TOPIC] });
-  return Object.fromEntries((t?.partitions ?? []).map((p) => [p.partition, p.offset]));
+  const offsets = await readCommittedOffsets(admin, groupId, TOPIC);
+  return Object.fromEntries(offsets.map((p) => [p.partition, p.offset]));
 }
 
 /** Messages on the topic a group has not committed yet. */
 async function lag(groupId = GROUP): Promise<number> {
-  const [ends, done] = await Promise.all([admin.fetchTopicOffsets(TOPIC), committed(groupId)]);
-  return ends.reduce((n, e) => n + Number(e.offset) - Math.max(0, Number(done[e.partition] ?? '-1')), 0);
+  const [ends, done] = await Promise.all([readTopicEnds(admin, TOPIC), committed(groupId)]);
+  return ends.reduce((n, e) => n + Number(e.high) - Math.max(0, Number(done[e.partition] ?? '-1')), 0);
 }
 
 /** The truth-writer's failed flush attempts so far. */
@@ -75,7 +74,7 @@ describe('truth-writer on the consumer runtime', () => {
     try {
       await waitFor('the truth-writer to hold the group alone', async () => {
         const g = await group();
-        return g.state === 'Stable' && g.members === 1;
+        return g.stable && g.members === 1;
       });
       const killedAt = Date.now();
       await stack('app', 'kill', 'truth-writer');

@@ -6,18 +6,27 @@ import { consumerStalls } from '@likepipe/pipeline/observability/metrics.js';
 import type { PartitionBatch } from '@likepipe/pipeline/postgres/consumer-progress.js';
 import { startConsumer, type RunningConsumer } from '@likepipe/pipeline/runtime/consumer-runtime.js';
 import { startMetricsServer } from '@likepipe/pipeline/runtime/metrics-server.js';
-import { env, testKafka, uid, waitFor } from '../support/stack.js';
+import {
+  describeGroup,
+  env,
+  readCommittedOffsets,
+  readTopicEnds,
+  testKafka,
+  testProducer,
+  uid,
+  waitFor,
+} from '../support/stack.js';
 
 /**
  * The consumer runtime's stall watchdog (apps/pipeline/src/runtime/consumer-runtime.ts) on the real Kafka, with
  * `startConsumer` run here on a topic and group of this test's own (the stack's roles are left alone) and the
  * smallest stall timeout the contract allows. Under steady traffic and then idle it never fires. A real stall
- * is made by pausing a partition's fetches on the kafkajs consumer in use (what kafkajs's lost partition looks
- * like from outside: assigned, records waiting, nothing fetched): the watchdog must log and count it, report
- * not ready, replace the consumer, and the new one must write the paused partition's records exactly once.
- * A flush that cannot be written for longer than the timeout holds back every partition of its broker
- * (kafkajs fetches again only once a fetch's batches are handled): that is no stall, and must not be taken for
- * one.
+ * is made by taking a partition out of the consumer's own view of its assignment while the group still has it
+ * assigned to this member (what a client that lost track of a partition looks like from outside: assigned,
+ * records waiting, nothing fetched): the watchdog must log and count it, report not ready, replace the
+ * consumer, and the new one must write that partition's records exactly once. A flush that cannot be written
+ * for longer than the timeout holds back every partition (the consumer takes its next batch only once this one
+ * is written): that is no stall, and must not be taken for one.
  */
 const STALL_TIMEOUT_MS = 5_000;
 const PARTITIONS = 2;
@@ -26,9 +35,21 @@ const GROUP = uid('likepipe-watchdog-test');
 
 const kafka = testKafka('consumer-watchdog-test');
 const admin = kafka.admin();
-const producer = kafka.producer();
+const producer = testProducer('consumer-watchdog-test');
 const lines: Record<string, unknown>[] = [];
-const log = createLogger({ level: 'info', write: (line) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+/**
+ * `consumer.ready()` a moment after each restart began. A restart on a quiet local cluster can be over in less
+ * than the /readyz sampling interval, so the sampled statuses alone cannot show it was ever not ready.
+ */
+const readyWhileRestarting: boolean[] = [];
+const log = createLogger({
+  level: 'info',
+  write: (line) => {
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    lines.push(entry);
+    if (entry.msg === 'restarting the consumer') setImmediate(() => readyWhileRestarting.push(consumer.ready()));
+  },
+});
 /** Every record `apply` wrote, as `partition:offset`, once per time it was written. */
 const applied: string[] = [];
 let consumer: RunningConsumer;
@@ -55,9 +76,9 @@ async function produce(partition: number, n: number): Promise<void> {
       redisBypassed: false,
       changed: true,
     };
-    return { partition, value: JSON.stringify(event) };
+    return { topic: TOPIC, partition, value: JSON.stringify(event) };
   });
-  await producer.send({ topic: TOPIC, messages });
+  await producer.send({ messages });
 }
 
 /** Offsets written so far on `partition`, in order, duplicates kept. */
@@ -65,8 +86,7 @@ const appliedOn = (partition: number) =>
   applied.filter((a) => a.startsWith(`${partition}:`)).map((a) => Number(a.split(':')[1]));
 
 async function highWatermarks(): Promise<number[]> {
-  const ends = await admin.fetchTopicOffsets(TOPIC);
-  return ends.sort((a, b) => a.partition - b.partition).map((e) => Number(e.high));
+  return (await readTopicEnds(admin, TOPIC)).map((e) => Number(e.high));
 }
 
 /**
@@ -80,14 +100,17 @@ async function expectExactlyOnce(replaysAllowed = false): Promise<void> {
     const applied = replaysAllowed ? [...new Set(appliedOn(p))].sort((a, b) => a - b) : appliedOn(p);
     expect(applied).toEqual(Array.from({ length: highs[p]! }, (_, i) => i));
   }
-  const [t] = await admin.fetchOffsets({ groupId: GROUP, topics: [TOPIC] });
-  expect(t!.partitions.sort((a, b) => a.partition - b.partition).map((p) => Number(p.offset))).toEqual(highs);
+  const committed = await readCommittedOffsets(admin, GROUP, TOPIC);
+  expect(committed.map((p) => Number(p.offset))).toEqual(highs);
 }
 
 beforeAll(async () => {
-  await admin.connect();
-  await producer.connect();
-  await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS }], waitForLeaders: true });
+  await admin.createTopics({ topics: [{ topic: TOPIC, partitions: PARTITIONS }] });
+  await waitFor('the test topic to have its leaders', async () => {
+    const meta = await admin.metadata({ topics: [TOPIC], forceUpdate: true }).catch(() => undefined);
+    const partitions = meta?.topics.get(TOPIC)?.partitions ?? [];
+    return partitions.length === PARTITIONS && partitions.every((p) => p.leader >= 0);
+  });
   consumer = await startConsumer({
     role: 'analytics',
     group: GROUP,
@@ -123,8 +146,8 @@ beforeAll(async () => {
   };
   sample();
   await waitFor('the test consumer to be assigned every partition', async () => {
-    const { groups } = await admin.describeGroups([GROUP]);
-    return groups[0]!.state === 'Stable' && groups[0]!.members.length === 1;
+    const g = await describeGroup(admin, GROUP);
+    return g.stable && g.members === 1;
   });
 });
 
@@ -133,8 +156,8 @@ afterAll(async () => {
   server?.close();
   await consumer?.stop();
   await admin.deleteTopics({ topics: [TOPIC] }).catch(() => undefined);
-  await producer.disconnect();
-  await admin.disconnect();
+  await producer.close();
+  await admin.close();
 });
 
 describe('the consumer stall watchdog', () => {
@@ -164,7 +187,7 @@ describe('the consumer stall watchdog', () => {
     const failedBefore = failedFlushes;
     await produce(0, 5);
     await waitFor('a flush to fail', async () => failedFlushes > failedBefore);
-    // Fetched after partition 0's batch went into the handler, so kafkajs fetches them only once it is handled.
+    // Produced after partition 0's batch went into the handler: the consumer takes them only once it is written.
     await produce(1, 5);
     await new Promise((r) => setTimeout(r, 3 * STALL_TIMEOUT_MS));
     expect(await stalls()).toBe(0);
@@ -180,22 +203,23 @@ describe('the consumer stall watchdog', () => {
     // in the seconds after such a recovery (a harmless restart; exactly-once held). Printed to keep an eye on.
     const afterRecovery = await stalls();
     console.log(`stalls counted after the flush recovered: ${afterRecovery}`);
-    // A restart (a stall, or a crash kafkajs gave up on: its member dropped from the group while the flush was
-    // held) replays the last flush, whose offsets were not committed yet: at-least-once apply, allowed then.
+    // A restart (a stall, or a rejoin the client gave up on) replays the last flush, whose offsets were not
+    // committed yet: at-least-once apply, allowed then.
     const restarted = lines.slice(linesBefore).some((l) => l.msg === 'consumer restarted');
     await expectExactlyOnce(afterRecovery > 0 || restarted);
   }, 90_000);
 
-  it('a partition whose fetches stop is found, counted and cured by a new consumer; its records are written exactly once', async () => {
+  it('a partition the consumer lost track of is found, counted and cured by a new consumer; its records are written exactly once', async () => {
     // A restart after the outage above (see there) must be over first, so the one counted here is this case's.
     await waitFor('the consumer to be ready', async () => consumer.ready());
     // Counted from here: the recovery above may have counted some (see there).
     const stallsBefore = await stalls();
     const linesBefore = lines.length;
     const stalled = consumer.current();
-    stalled.pause([{ topic: TOPIC, partitions: [0] }]);
+    // The group still has partition 0 assigned to this member; the client no longer fetches it.
+    stalled.assignments = stalled.assignments!.map((a) => ({ ...a, partitions: a.partitions.filter((p) => p !== 0) }));
     statuses = [];
-    const pausedAt = Date.now();
+    const lostAt = Date.now();
     const before = appliedOn(0).length;
     await produce(0, 20);
     await produce(1, 20);
@@ -211,7 +235,7 @@ describe('the consumer stall watchdog', () => {
       4 * STALL_TIMEOUT_MS,
       100,
     );
-    const detectedMs = Date.now() - pausedAt;
+    const detectedMs = Date.now() - lostAt;
     expect(detectedMs).toBeGreaterThanOrEqual(STALL_TIMEOUT_MS);
     const error = lines.slice(linesBefore).find((l) => l.level === 'error');
     expect(error).toMatchObject({ role: 'analytics', topic: TOPIC, partition: 0, lag: 20 });
@@ -221,16 +245,15 @@ describe('the consumer stall watchdog', () => {
     expect(consumer.current()).not.toBe(stalled);
     await waitFor('the consumer to be ready again', async () => consumer.ready() && statuses.at(-1) === 200);
     // Not ready while it recovered, ready before and after.
-    expect(statuses).toContain(503);
+    expect(readyWhileRestarting.at(-1)).toBe(false);
     expect(statuses[0]).toBe(200);
     expect(lines.slice(linesBefore).some((l) => l.msg === 'consumer restarted')).toBe(true);
     // The stalled member left the group (LeaveGroup) instead of lingering until its session timed out.
-    const { groups } = await admin.describeGroups([GROUP]);
-    expect(groups[0]!.members).toHaveLength(1);
+    expect((await describeGroup(admin, GROUP)).members).toBe(1);
     await expectExactlyOnce(true);
     // Once cured, it stays cured: no second stall over another timeout and a lag reading.
     await new Promise((r) => setTimeout(r, STALL_TIMEOUT_MS + 5_000));
     expect(await stalls()).toBe(stallsBefore + 1);
-    console.log(`stall found ${detectedMs} ms after the pause`);
+    console.log(`stall found ${detectedMs} ms after the partition was lost`);
   }, 90_000);
 });

@@ -21,7 +21,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
-import kafkajs from 'kafkajs';
+import { Admin } from '@platformatic/kafka';
 import pg from 'pg';
 import type { LikePipeline } from '@likepipe/operator/api/types.js';
 import {
@@ -221,22 +221,16 @@ test("Kafka: the operator's start script formats the storage once, with the deri
   // The only variable the container has: its pod name, from the downward API.
   expect(container.env).toEqual([{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }]);
 
-  const kafka = new kafkajs.Kafka({
-    clientId: 'datastore-commands',
-    brokers: [`127.0.0.1:${port}`],
-    logLevel: kafkajs.logLevel.NOTHING,
-    retry: { retries: 2 },
-  });
   const describe = async (broker: Running) => {
-    const admin = kafka.admin();
+    const admin = new Admin({ clientId: 'datastore-commands', bootstrapBrokers: [`127.0.0.1:${port}`], retries: 2 });
     try {
       return await waitFor(
-        'the broker to answer describeCluster',
+        'the broker to answer a metadata request',
         async () => {
           if (broker.child.exitCode !== null)
             throw new Error(`start.sh exited ${broker.child.exitCode}:\n${broker.output()}`);
-          await admin.connect();
-          return admin.describeCluster();
+          // Fresh each time: the broker answers with its cluster id, brokers and controller.
+          return await admin.metadata({ topics: [], forceUpdate: true });
         },
         120_000,
         1000,
@@ -244,16 +238,18 @@ test("Kafka: the operator's start script formats the storage once, with the deri
     } catch (err) {
       throw new Error(`${String(err)}\n--- start.sh output:\n${broker.output()}`);
     } finally {
-      await admin.disconnect();
+      await admin.close();
     }
   };
 
   const first = run(argv, { POD_NAME: pod });
   started.push(first);
   const cluster = await describe(first);
-  expect(cluster.clusterId).toBe(kafkaClusterId(lp.metadata.uid));
-  expect(cluster.brokers).toEqual([{ nodeId: 0, host: '127.0.0.1', port }]);
-  expect(cluster.controller).toBe(0);
+  expect(cluster.id).toBe(kafkaClusterId(lp.metadata.uid));
+  expect([...cluster.brokers].map(([nodeId, b]) => ({ nodeId, host: b.host, port: b.port }))).toEqual([
+    { nodeId: 0, host: '127.0.0.1', port },
+  ]);
+  expect(cluster.controllerId).toBe(0);
   // The format wrote the derived id into the log directory; the restart below must leave that file alone.
   const meta = join(dir, 'data/logs/meta.properties');
   const formatted = readFileSync(meta, 'utf8');
@@ -269,7 +265,7 @@ test("Kafka: the operator's start script formats the storage once, with the deri
   await first.exited;
   const second = run(argv, { POD_NAME: pod });
   started.push(second);
-  expect((await describe(second)).clusterId).toBe(kafkaClusterId(lp.metadata.uid));
+  expect((await describe(second)).id).toBe(kafkaClusterId(lp.metadata.uid));
   expect(statSync(meta).mtimeMs).toBe(formattedAt);
   expect(readFileSync(meta, 'utf8')).toBe(formatted);
 }, 300_000);

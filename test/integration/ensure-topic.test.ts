@@ -3,11 +3,10 @@ import { loadEnsureTopicConfig } from '@likepipe/pipeline/config.js';
 import { createLogger } from '@likepipe/pipeline/observability/logger.js';
 import { EnsureTopicError } from '@likepipe/pipeline/errors/ensure-topic-error.js';
 import { ensureTopic } from '@likepipe/pipeline/roles/ensure-topic.js';
-import kafkajs from 'kafkajs';
+import { ConfigResourceTypes, ConfigSources } from '@platformatic/kafka';
 import { closeClients, env, testKafka, uid } from '../support/stack.js';
 
 /** ensure-topic against the test stack's real Kafka, each run on topics of its own. */
-const { ConfigResourceTypes, ConfigSource } = kafkajs;
 const topic = uid('ensure-topic');
 const otherTopics: string[] = [];
 const log = createLogger('ensure-topic-test', 'error');
@@ -24,22 +23,21 @@ const kafka = testKafka('ensure-topic-test');
 const admin = kafka.admin();
 
 async function inspect(name: string): Promise<{ partitions: number; configs: Record<string, string> }> {
-  const { topics } = await admin.fetchTopicMetadata({ topics: [name] });
-  const { resources } = await admin.describeConfigs({
-    resources: [{ type: ConfigResourceTypes.TOPIC, name }],
+  const meta = await admin.metadata({ topics: [name], forceUpdate: true });
+  const [resource] = await admin.describeConfigs({
+    resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: name }],
     includeSynonyms: false,
   });
   const configs: Record<string, string> = {};
-  for (const e of resources[0]!.configEntries) {
-    if (e.configSource === ConfigSource.TOPIC_CONFIG) configs[e.configName] = e.configValue;
+  for (const e of resource!.configs) {
+    if (e.configSource === ConfigSources.DYNAMIC_TOPIC_CONFIG) configs[e.name] = e.value!;
   }
-  return { partitions: topics[0]!.partitions.length, configs };
+  return { partitions: meta.topics.get(name)!.partitionsCount, configs };
 }
 
-beforeAll(() => admin.connect());
 afterAll(async () => {
   await admin.deleteTopics({ topics: [topic, ...otherTopics] }).catch(() => undefined);
-  await admin.disconnect();
+  await admin.close();
   await closeClients();
 });
 
@@ -84,9 +82,9 @@ describe('ensure-topic', () => {
       validateOnly: false,
       resources: [
         {
-          type: ConfigResourceTypes.TOPIC,
-          name: topic,
-          configEntries: [
+          resourceType: ConfigResourceTypes.TOPIC,
+          resourceName: topic,
+          configs: [
             { name: 'min.insync.replicas', value: '2' },
             { name: 'retention.ms', value: '3600000' },
           ],
@@ -129,7 +127,7 @@ describe('ensure-topic', () => {
     const name = uid('ensure-topic-late');
     otherTopics.push(name);
     // A port where Kafka "starts" 2 s later: a plain TCP relay to the real broker, opened late. After the
-    // first metadata answer, kafkajs talks to the advertised broker address directly.
+    // first metadata answer, the client talks to the advertised broker address directly.
     const [host, port] = env.KAFKA_BROKERS!.split(',')[0]!.split(':') as [string, string];
     const late = await freePort();
     let relay: Server | undefined;

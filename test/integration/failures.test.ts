@@ -74,8 +74,8 @@ describe('failures', () => {
       await stack('kafka', 'start');
       await stack('up'); // restarts whatever gave up while Kafka was away
       // With three brokers a whole-cluster restart moves every group's coordinator while the consumers rejoin, and
-      // kafkajs can leave a partition it was assigned unfetched after an OffsetFetch answered NOT_COORDINATOR (a
-      // known limitation, see the README). A fresh consumer starts from the committed offsets, so restarting them
+      // a consumer may come out of it with a partition it no longer fetches (the watchdog cures that, but only
+      // after its stall timeout, 60 s). A fresh consumer starts from the committed offsets, so restarting them
       // loses nothing and keeps the later tests independent of it; one broker dying (kafka-failover) needs no help.
       if (env.KAFKA_BROKERS!.split(',').length > 1) {
         await Promise.all(

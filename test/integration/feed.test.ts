@@ -8,7 +8,10 @@ import {
   like,
   pool,
   stack,
+  readCommittedOffsets,
+  readTopicEnds,
   testKafka,
+  testProducer,
   TOPIC,
   uid,
   waitFor,
@@ -21,16 +24,12 @@ import {
  * enough likes to sit in the top 100.
  */
 const GROUP = consumerGroup('feed-ranker');
-const kafka = testKafka('feed-test');
-const producer = kafka.producer();
-const admin = kafka.admin();
+const producer = testProducer('feed-test');
+const admin = testKafka('feed-test').admin();
 
-beforeAll(async () => {
-  await waitHealthy();
-  await Promise.all([producer.connect(), admin.connect()]);
-});
+beforeAll(() => waitHealthy());
 afterAll(async () => {
-  await Promise.all([producer.disconnect(), admin.disconnect()]);
+  await Promise.all([producer.close(), admin.close()]);
   await closeClients();
 });
 
@@ -82,9 +81,7 @@ describe('feed-ranker and GET /api/feed', () => {
       changed: null,
     }));
     await producer.send({
-      topic: TOPIC,
-      acks: -1,
-      messages: events.map((e) => ({ key: likeEventKey(e), value: JSON.stringify(e) })),
+      messages: events.map((e) => ({ topic: TOPIC, key: likeEventKey(e), value: JSON.stringify(e) })),
     });
     await waitFor('the older likes to reach the truth', async () => {
       const { rows } = await db.query<{ like_count: string }>('SELECT like_count FROM posts WHERE id = $1', [older]);
@@ -208,20 +205,24 @@ describe('feed-ranker and GET /api/feed', () => {
 
     // Stop the ranker, rewind its consumer group to the start of the topic, start it again.
     await stack('app', 'stop', 'feed-ranker');
-    await admin.resetOffsets({ groupId: GROUP, topic: TOPIC, earliest: true });
+    const starts = await readTopicEnds(admin, TOPIC);
+    await admin.alterConsumerGroupOffsets({
+      groupId: GROUP,
+      topics: [
+        { name: TOPIC, partitionOffsets: starts.map((p) => ({ partition: p.partition, offset: BigInt(p.low) })) },
+      ],
+    });
     await stack('app', 'start', 'feed-ranker', 'feed-ranker');
     await waitFor(
       'the ranker to read the topic again',
       async () => {
         const [committed, ends] = await Promise.all([
-          admin.fetchOffsets({ groupId: GROUP, topics: [TOPIC] }),
-          admin.fetchTopicOffsets(TOPIC),
+          readCommittedOffsets(admin, GROUP, TOPIC),
+          readTopicEnds(admin, TOPIC),
         ]);
         const end = new Map(ends.map((p) => [p.partition, Number(p.high)]));
         // A partition nothing was ever written to has no offset to commit.
-        return committed[0]!.partitions.every(
-          (p) => end.get(p.partition) === 0 || Number(p.offset) === end.get(p.partition),
-        );
+        return committed.every((p) => end.get(p.partition) === 0 || Number(p.offset) === end.get(p.partition));
       },
       90_000,
     );

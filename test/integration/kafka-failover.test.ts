@@ -1,5 +1,6 @@
 import { likeEventKey } from '@likepipe/core';
-import kafkajs from 'kafkajs';
+import { partitionOf } from '@likepipe/pipeline/kafka/partitioner.js';
+import { readPartitionReplicas } from '@likepipe/pipeline/kafka/replicas.js';
 import {
   closeClients,
   createPost,
@@ -34,22 +35,22 @@ interface Sent {
   status: number; // 0: no HTTP answer at all
 }
 
+/** A topic's partitions, in order, as fresh metadata has them. */
 const partitionsOf = async (topic: string) =>
-  (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions;
+  (await admin.metadata({ topics: [topic], forceUpdate: true })).topics.get(topic)!.partitions;
 
 /** Every partition of the likes topic and of the groups' offsets topic led and fully replicated again. */
 async function allInSync(): Promise<boolean> {
-  for (const topic of [TOPIC, '__consumer_offsets']) {
-    const ps = await partitionsOf(topic).catch(() => undefined);
-    if (!ps || ps.some((p) => p.leader < 0 || p.isr.length !== BROKERS.length)) return false;
-  }
-  return true;
+  const topics = await readPartitionReplicas(BROKERS, [TOPIC, '__consumer_offsets']).catch(() => undefined);
+  return (
+    topics?.size === 2 &&
+    [...topics.values()].every(
+      (ps) => ps.length > 0 && ps.every((p) => p.leader >= 0 && p.isr.length === BROKERS.length),
+    )
+  );
 }
 
-beforeAll(async () => {
-  await admin.connect();
-  await waitHealthy();
-});
+beforeAll(() => waitHealthy());
 afterAll(async () => {
   // Whatever happened above, the next suites get all three brokers back, in sync, and an API on Kafka again.
   try {
@@ -57,7 +58,7 @@ afterAll(async () => {
     if (BROKERS.length === 3) await waitFor('every replica back in sync', allInSync, 120_000, 500);
     await waitHealthy();
   } finally {
-    await admin.disconnect();
+    await admin.close();
     await closeClients();
   }
 }, 300_000);
@@ -106,19 +107,13 @@ describe('Kafka failover', () => {
       // The hot post's events are keyed by (post, user), so they spread over the partitions: kill the broker
       // that leads most of the ones its likes so far went to (the producer's own partitioner decides).
       const parts = await partitionsOf(TOPIC);
-      const partition = kafkajs.Partitioners.DefaultPartitioner();
       const leads = new Map<number, number>();
       for (const s of ledger.filter((l) => l.postId === hot)) {
-        const p = partition({
-          topic: TOPIC,
-          partitionMetadata: parts,
-          message: { key: likeEventKey({ postId: hot, userId: s.userId }), value: null },
-        });
-        const leader = parts.find((x) => x.partitionId === p)!.leader;
+        const leader = parts[partitionOf(likeEventKey({ postId: hot, userId: s.userId }), parts.length)]!.leader;
         leads.set(leader, (leads.get(leader) ?? 0) + 1);
       }
       victim = [...leads.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]![0];
-      const led = parts.filter((p) => p.leader === victim).map((p) => p.partitionId);
+      const led = parts.flatMap((p, id) => (p.leader === victim ? [id] : []));
       const killedAt = Date.now();
       killed = victim;
       await stack('kafka', 'kill-broker', String(victim));
@@ -127,7 +122,7 @@ describe('Kafka failover', () => {
         'a new leader for every partition the dead broker led',
         async () => {
           const now = await partitionsOf(TOPIC).catch(() => undefined);
-          return !!now && led.every((id) => (now.find((p) => p.partitionId === id)?.leader ?? victim) !== victim);
+          return !!now && led.every((id) => (now[id]?.leader ?? victim) !== victim);
         },
         60_000,
         200,

@@ -23,7 +23,7 @@ import {
   like,
   pool,
   stack,
-  testKafka,
+  testProducer,
   TOPIC,
   uid,
   unlike,
@@ -105,10 +105,9 @@ beforeAll(async () => {
     for (let i = 0; i < 3; i++)
       expect((await call('GET', `/api/posts/${postId}/count`, { base, user: users[0]! })).status).toBe(200);
   }
-  const producer = testKafka('prometheus-test').producer();
-  await producer.connect();
-  await producer.send({ topic: TOPIC, messages: [{ key: postId, value: 'not a like event' }] });
-  await producer.disconnect();
+  const producer = testProducer('prometheus-test');
+  await producer.send({ messages: [{ topic: TOPIC, key: postId, value: 'not a like event' }] });
+  await producer.close();
 
   // Process B without Redis (a port nobody listens on) degrades every like; with one event allowed to wait for
   // its Kafka batch and the batch held for a second, all but one of a burst are refused with 503.

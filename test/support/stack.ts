@@ -4,10 +4,11 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Cluster } from 'ioredis';
-import { DEFAULT_TOPIC } from '@likepipe/contract';
+import { createLogger, DEFAULT_TOPIC } from '@likepipe/contract';
+import { compatibilityPartitioner, ProduceAcks, stringSerializers, type Admin } from '@platformatic/kafka';
 import { SignJWT } from 'jose';
-import kafkajs from 'kafkajs';
 import pg from 'pg';
+import { createKafka, type KafkaClients, type KafkaProducer } from '@likepipe/pipeline/kafka/client.js';
 import { redisKeys } from '@likepipe/pipeline/redis/keys.js';
 import { waitFor } from './wait.js';
 
@@ -37,9 +38,27 @@ export const env = readEnv(ENV_FILE);
 export const API = env.LIKEPIPE_API_URL!;
 export const TOPIC = env.LIKEPIPE_KAFKA_TOPIC ?? DEFAULT_TOPIC;
 
-/** A quiet kafkajs client on the stack's brokers, for tests that read groups or write events themselves. */
-export const testKafka = (clientId: string) =>
-  new kafkajs.Kafka({ clientId, brokers: env.KAFKA_BROKERS!.split(','), logLevel: kafkajs.logLevel.NOTHING });
+/**
+ * Kafka clients on the stack's brokers, for tests that read groups or write events themselves; quiet (tests
+ * stop brokers on purpose).
+ */
+export const testKafka = (clientId: string): KafkaClients =>
+  createKafka(env.KAFKA_BROKERS!.split(','), clientId, createLogger({ level: 'error', write: () => undefined }));
+/** A producer that writes what the like-API writes: string keys and values, keys placed as the API places them. */
+export const testProducer = (clientId: string): KafkaProducer =>
+  testKafka(clientId).producer({
+    serializers: stringSerializers,
+    partitioner: compatibilityPartitioner,
+    acks: ProduceAcks.ALL,
+    autocreateTopics: false,
+  });
+/** A consumer group as its coordinator describes it: whether it is stable, and how many members it has. */
+export async function describeGroup(admin: Admin, groupId: string): Promise<{ stable: boolean; members: number }> {
+  const g = (await admin.describeGroups({ groups: [groupId] })).get(groupId);
+  return { stable: /^stable$/i.test(g?.state ?? ''), members: g?.members.size ?? 0 };
+}
+export { readCommittedOffsets, readTopicEnds } from '@likepipe/pipeline/kafka/consumer-lag.js';
+
 /** A second, separate like-API process (own memory, own producer) started by scripts/test.sh. */
 export const API_B = process.env.LIKEPIPE_API_URL_B ?? 'http://127.0.0.1:8181';
 

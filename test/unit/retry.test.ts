@@ -11,7 +11,7 @@ class Flaky extends LikePipeError {
 const fast = { baseMs: 5, maxMs: 20 };
 
 describe('isRetriable', () => {
-  it('reads the error’s own retriable flag (ours, kafkajs’s), else the Postgres SQLSTATE', () => {
+  it('reads the error’s own retriable flag (ours, or any error’s), else the Postgres SQLSTATE', () => {
     expect(isRetriable(new Flaky(true))).toBe(true);
     expect(isRetriable(new Flaky(false))).toBe(false);
     expect(isRetriable(Object.assign(new Error('kafka'), { retriable: true }))).toBe(true);

@@ -85,8 +85,8 @@ describe('StallDetector', () => {
   it('a flush that cannot be written holds back partitions not in it: no stall until a timeout after it is released', () => {
     const d = new StallDetector(TIMEOUT);
     d.assigned([0, 1]);
-    // Partition 0's batch waits on a flush Postgres refuses; partition 1's records arrive after that fetch, and
-    // kafkajs will not fetch that broker again until the batch has been handled.
+    // Partition 0's batch waits on a flush Postgres refuses; partition 1's records arrive after it, and the
+    // consumer takes no further batch until that one has been written.
     d.batchStarted(0, 0);
     const lags = [lagOf(0, '10', 5), lagOf(1, '20', 3)];
     expect(readEvery5s(d, 1_000, 301_000, lags)).toBeUndefined();
@@ -98,7 +98,7 @@ describe('StallDetector', () => {
     ]);
   });
 
-  it('a partition kafkajs lost is still found while the others go through the handler every second', () => {
+  it('a partition the client lost is still found while the others go through the handler every second', () => {
     const d = new StallDetector(TIMEOUT);
     d.assigned([0, 1]);
     let found: ReturnType<typeof d.observe> = [];

@@ -7,14 +7,6 @@ import { startTracing } from './observability/tracing.js';
  * observability/tracing.ts). Nothing else may be imported statically here.
  */
 
-// kafkajs 2.2.4 computes a negative delay in its request queue on Node >= 23 and Node clamps it to 1 ms:
-// harmless, but it would print a TimeoutNegativeWarning from every process. Other warnings still print.
-process.removeAllListeners('warning');
-process.on('warning', (w) => {
-  if (w.name === 'TimeoutNegativeWarning') return;
-  process.stderr.write(`${w.name}: ${w.message}\n`);
-});
-
 const role = process.argv[2];
 // Tracing is an aid, never a reason not to run: if the SDK cannot start, the role runs untraced.
 const tracing = await startTracing(role ?? '').catch((err: unknown) => {

@@ -37,8 +37,8 @@ export type TopicAction =
       /** `from` is the effective value, which may have come from the broker's default. */
       changed: { name: string; from: string; to: string }[];
       /**
-       * Every override the topic must end up with. Kafka's AlterConfigs (the only config call kafkajs has)
-       * replaces the whole set of overrides, so overrides set by someone else are carried over explicitly.
+       * Every override the topic must end up with. Kafka's AlterConfigs (what ensure-topic sends) replaces the
+       * whole set of overrides, so overrides set by someone else are carried over explicitly.
        */
       configs: Record<string, string>;
     };

@@ -11,7 +11,6 @@ import {
   type TextMapSetter,
 } from '@opentelemetry/api';
 import type { LikeEvent } from '@likepipe/core';
-import type { IHeaders, KafkaMessage } from 'kafkajs';
 import { batchParent, tracer } from '../observability/spans.js';
 
 /**
@@ -38,16 +37,24 @@ const headerSetter: TextMapSetter<Record<string, string>> = {
   },
 };
 
-const headerValue = (v: IHeaders[string]): string | undefined => {
-  if (v === undefined) return undefined;
-  const first = Array.isArray(v) ? v[0] : v;
-  if (first === undefined) return undefined;
-  return typeof first === 'string' ? first : first.toString('utf8');
-};
+/**
+ * A fetched message's headers as the consumer hands them over: a Map, keys and values decoded to text (the
+ * consumer's header deserializers) or still bytes. A header given twice keeps its last value in the Map.
+ */
+export type MessageHeaders = ReadonlyMap<string | Buffer, string | Buffer | undefined>;
 
-const headerGetter: TextMapGetter<IHeaders | undefined> = {
-  keys: (carrier) => (carrier ? Object.keys(carrier) : []),
-  get: (carrier, key) => (carrier ? headerValue(carrier[key]) : undefined),
+const text = (v: string | Buffer | undefined): string | undefined =>
+  v === undefined || typeof v === 'string' ? v : v.toString('utf8');
+
+const headerGetter: TextMapGetter<MessageHeaders | undefined> = {
+  keys: (carrier) => (carrier ? [...carrier.keys()].map((k) => text(k)!) : []),
+  get: (carrier, key) => {
+    if (!carrier) return undefined;
+    const direct = carrier.get(key);
+    if (direct !== undefined) return text(direct);
+    for (const [k, v] of carrier) if (typeof k !== 'string' && k.toString('utf8') === key) return text(v);
+    return undefined;
+  },
 };
 
 /** The W3C trace headers (`traceparent`, and `tracestate` when set) for a message created in `ctx`. */
@@ -58,7 +65,7 @@ export function injectTraceHeaders(ctx: Context): Record<string, string> {
 }
 
 /** The context a message's headers carry; ROOT_CONTEXT-based, so no ambient span leaks into it. */
-export function extractTraceContext(headers: IHeaders | undefined): Context {
+export function extractTraceContext(headers: MessageHeaders | undefined): Context {
   return propagation.extract(ROOT_CONTEXT, headers, headerGetter);
 }
 
@@ -101,12 +108,20 @@ export function startSendSpan(topic: string, items: readonly (Span | undefined)[
   );
 }
 
+/** What a consumer span needs of a fetched message (a @platformatic/kafka `Message`). */
+export interface ConsumedMessage {
+  offset: bigint;
+  /** Undefined for a record without a key. */
+  key?: Buffer;
+  headers: MessageHeaders;
+}
+
 /**
  * A `process <topic>` span per message that arrived with a trace context; messages without one get none
  * (a consumer does not start a new trace per untraced message: their batch span still covers them).
  */
 export function startProcessSpans(
-  batch: { topic: string; partition: number; messages: KafkaMessage[] },
+  batch: { topic: string; partition: number; messages: readonly ConsumedMessage[] },
   group: string,
 ): (Span | undefined)[] {
   return batch.messages.map((m) => {
@@ -120,7 +135,7 @@ export function startProcessSpans(
           'messaging.consumer.group.name': group,
           'messaging.destination.partition.id': String(batch.partition),
           'messaging.kafka.offset': Number(m.offset),
-          ...(m.key ? { 'messaging.kafka.message.key': m.key.toString('utf8') } : {}),
+          ...(m.key?.length ? { 'messaging.kafka.message.key': m.key.toString('utf8') } : {}),
         }),
       },
       parent,

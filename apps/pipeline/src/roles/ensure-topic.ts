@@ -1,14 +1,12 @@
 import { planTopic, type ObservedTopic, type TopicAction, type TopicSpec } from '@likepipe/ops';
-import kafkajs, { type Admin } from 'kafkajs';
+import { AuthenticationError, findErrorBy, GenericError, ProtocolError, type Admin } from '@platformatic/kafka';
 import type { EnsureTopicConfig } from '../config.js';
 import { EnsureTopicError } from '../errors/ensure-topic-error.js';
+import { TopicLeadersPendingError } from '../errors/topic-leaders-pending-error.js';
 import { createKafka } from '../kafka/client.js';
-import { applyTopicAction, observeTopic } from '../kafka/topic-admin.js';
+import { applyTopicAction, assertLeaders, observeTopic } from '../kafka/topic-admin.js';
 import type { Logger } from '../observability/logger.js';
 import { retry } from '../runtime/retry.js';
-
-// kafkajs is CommonJS and Node's ESM loader sees only some of its exports by name (not its error classes).
-const { KafkaJSProtocolError } = kafkajs;
 
 export interface EnsureTopicResult {
   topic: string;
@@ -22,6 +20,8 @@ export interface EnsureTopicResult {
 
 /** Observe-plan-apply rounds: the second normally only confirms; a third covers a race with another run. */
 const ROUNDS = 3;
+/** How long a topic just created may take to have a leader on every partition. */
+const LEADERS_TIMEOUT_MS = 30_000;
 
 /**
  * Makes the topic exist with the configured partitions and min.insync.replicas. It runs as an initContainer
@@ -37,8 +37,8 @@ export async function ensureTopic(config: EnsureTopicConfig, log: Logger): Promi
   };
   const timeoutMs = config.LIKEPIPE_ENSURE_TOPIC_TIMEOUT_MS;
   const deadline = Date.now() + timeoutMs;
-  // kafkajs logs each failed connection as an error; while Kafka is starting that is expected, so its lines go
-  // to debug and this loop reports progress instead.
+  // Each unreachable broker is logged as a warning; while Kafka is starting that is expected, so those lines
+  // go to debug and this loop reports progress instead.
   const kafka = createKafka(config.KAFKA_BROKERS, 'likepipe-ensure-topic', {
     ...log,
     warn: log.debug,
@@ -51,10 +51,9 @@ export async function ensureTopic(config: EnsureTopicConfig, log: Logger): Promi
         attempts = attempt;
         const admin = kafka.admin();
         try {
-          await admin.connect();
           return await converge(admin, spec, log);
         } finally {
-          await admin.disconnect().catch(() => undefined);
+          await admin.close().catch(() => undefined);
         }
       },
       {
@@ -104,6 +103,7 @@ async function converge(admin: Admin, spec: TopicSpec, log: Logger): Promise<Ens
         log.warn('Kafka refused a change; checking the topic again', { topic: spec.topic, error: explain(err) });
         break;
       }
+      if (action.kind === 'create-topic') await waitForLeaders(admin, action.topic);
       done.push(action);
       log.info(summarize(action), { topic: spec.topic, action: action.kind });
     }
@@ -115,6 +115,19 @@ async function converge(admin: Admin, spec: TopicSpec, log: Logger): Promise<Ens
     false,
     { cause: refusal?.err },
   );
+}
+
+/**
+ * Until every partition of a topic just created has a leader: the roles started next produce to it and join
+ * groups on it at once, and a partition without a leader would only fail their first requests.
+ */
+async function waitForLeaders(admin: Admin, topic: string): Promise<void> {
+  await retry(() => assertLeaders(admin, topic), {
+    backoff: { baseMs: 100, maxMs: 1_000 },
+    // Until then the broker may also answer the metadata request itself with "leader not available".
+    retryIf: (err) => err instanceof TopicLeadersPendingError || !!findErrorBy(err as Error, 'hasStaleMetadata', true),
+    deadline: Date.now() + LEADERS_TIMEOUT_MS,
+  });
 }
 
 /** The role: one run, a summary line, exit 0; failures reach main.ts, which exits non-zero with the message. */
@@ -155,27 +168,32 @@ function intent(a: TopicAction): string {
 /**
  * Kafka saying no for good (bad replication factor, policy, authorization) is final; anything else — refused
  * connections, timeouts, leader elections — may pass while the cluster starts, so unknown errors count as
- * retriable here. kafkajs wraps errors in retry and aggregate errors, so the whole chain is searched for a
- * `retriable: false`.
+ * retriable here. The client wraps errors in retry and aggregate errors, so the whole chain is searched for
+ * a protocol error Kafka marks as not retriable, or a failed authentication. (Its `canRetry: false` alone says
+ * less: a request that timed out carries it too, and a timeout is what a starting Kafka gives.)
  */
 function isRetriable(err: unknown): boolean {
   if (err instanceof EnsureTopicError) return err.retriable;
   for (const e of chain(err)) {
-    if (e instanceof KafkaJSProtocolError && !e.retriable) return false;
-    if (e.name === 'KafkaJSSASLAuthenticationError') return false;
+    if (e instanceof ProtocolError && (e as GenericError).canRetry === false) return false;
+    if (e instanceof AuthenticationError) return false;
   }
   return true;
 }
 
 function chain(err: unknown, depth = 0): Error[] {
   if (!(err instanceof Error) || depth > 6) return [];
-  const e = err as Error & { originalError?: unknown; errors?: unknown };
-  const nested = [e.cause, e.originalError, ...(Array.isArray(e.errors) ? e.errors : [])].filter((x) => x !== e);
+  const e = err as Error & { errors?: unknown };
+  const nested = [e.cause, ...(Array.isArray(e.errors) ? e.errors : [])].filter((x) => x !== e);
   return [e, ...nested.flatMap((x) => chain(x, depth + 1))];
 }
 
 function explain(err: unknown): string {
-  const messages = chain(err).map((e) => e.message);
+  // A protocol error's message is the generic one for its code; what the broker said is beside it.
+  const messages = chain(err).map((e) => {
+    const said = (e as { serverErrorMessage?: unknown }).serverErrorMessage;
+    return typeof said === 'string' && said ? `${e.message} (${said})` : e.message;
+  });
   const distinct = messages.filter((m, i) => m && messages.indexOf(m) === i);
   return distinct.length > 0 ? distinct.join(': ') : String(err);
 }

@@ -1,8 +1,9 @@
 import { consumerGroup } from '@likepipe/contract';
 import { committedUpTo } from '@likepipe/ops';
 import { Reconciler, systemClock, type TruthFreshness } from '@likepipe/core';
-import type { Admin } from 'kafkajs';
+import type { Admin } from '@platformatic/kafka';
 import type { ReconcilerConfig } from '../config.js';
+import { readCommittedOffsets, readTopicEnds, type PartitionEnds } from '../kafka/consumer-lag.js';
 import type { Logger } from '../observability/logger.js';
 import { reconcileChecks, reconcileRepairs, reconcileTickDuration } from '../observability/metrics.js';
 import { failSpan, tracer } from '../observability/spans.js';
@@ -13,7 +14,7 @@ import { createBreaker } from '../resilience/breaker.js';
 import { startPeriodicTask } from '../runtime/periodic-task.js';
 import { RoleProcess } from '../runtime/role-process.js';
 
-/** A Kafka that does not answer must not stall the passes for kafkajs' retries; unknown counts as behind. */
+/** A Kafka that does not answer must not stall the passes for the client's retries; unknown counts as behind. */
 const FRESHNESS_TIMEOUT_MS = 5_000;
 
 /**
@@ -21,23 +22,16 @@ const FRESHNESS_TIMEOUT_MS = 5_000;
  * offsets read at the previous pass (it commits only after the Postgres transaction holding those events):
  * everything on the topic a pass ago is in Postgres, so a mismatch that held since then is drift, not lag. Not
  * "lag is zero now", which a busy topic may never be: drift on a quiet post would never be repaired while other
- * posts are liked. The admin connects on first use, so a reconciler started while Kafka is down still runs its
- * passes (holding repairs) and picks Kafka up when it is back.
+ * posts are liked. The admin connects on first use (and again after a failure), so a reconciler started while
+ * Kafka is down still runs its passes (holding repairs) and picks Kafka up when it is back.
  */
 function truthWriterFreshness(admin: Admin, topic: string, log: Logger): TruthFreshness {
-  let connected: Promise<void> | undefined;
-  let marks: Awaited<ReturnType<Admin['fetchTopicOffsets']>> | undefined;
+  let marks: PartitionEnds[] | undefined;
   const read = async () => {
-    connected ??= admin.connect().catch((err: unknown) => {
-      connected = undefined;
-      throw err;
-    });
-    await connected;
-    const [ends, offsets] = await Promise.all([
-      admin.fetchTopicOffsets(topic),
-      admin.fetchOffsets({ groupId: consumerGroup('truth-writer'), topics: [topic] }),
+    const [ends, committed] = await Promise.all([
+      readTopicEnds(admin, topic),
+      readCommittedOffsets(admin, consumerGroup('truth-writer'), topic),
     ]);
-    const committed = offsets.find((t) => t.topic === topic)?.partitions ?? [];
     const caughtUp = marks !== undefined && committedUpTo(marks, committed);
     marks = ends;
     return caughtUp;
@@ -122,7 +116,7 @@ export async function runReconciler(config: ReconcilerConfig, log: Logger): Prom
     log.warn('reconcile pass failed; will retry', { err: err as Error });
   });
   // Registered first so it runs after the passes have stopped: a pass in progress may still be reading lag.
-  proc.onStop(() => admin.disconnect().catch(() => undefined));
+  proc.onStop(() => admin.close().catch(() => undefined));
   proc.onStop(() => passes.stop());
   return proc.run({ intervalMs: interval, sweepSize: sweep });
 }

@@ -1,7 +1,8 @@
 import { consumerGroup, type ConsumerRole } from '@likepipe/contract';
 import { parseLikeEvent, type LikeEvent } from '@likepipe/core';
 import type { Span } from '@opentelemetry/api';
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { findErrorBy, stringDeserializer, type CommitOptionsPartition, type Message } from '@platformatic/kafka';
+import type { KafkaClients, KafkaConsumer } from '../kafka/client.js';
 import { startProcessSpans } from '../kafka/tracing.js';
 import type { Logger } from '../observability/logger.js';
 import { consumerRebalances, consumerStalls, malformedEvents } from '../observability/metrics.js';
@@ -33,7 +34,7 @@ export interface FlushContext {
 
 export interface ConsumerOptions {
   role: ConsumerRole;
-  kafka: Kafka;
+  kafka: KafkaClients;
   config: ConsumerConfig;
   log: Logger;
   /** The consumer group; `consumerGroup(role)` unless set (a test's own group, clear of the running roles). */
@@ -52,32 +53,58 @@ export interface ConsumerOptions {
 export interface RunningConsumer {
   /** Ends retrying at once, lets the flush in hand finish (committing if it is written), leaves the group. */
   stop(): Promise<void>;
-  /** False from a stall's detection until the restarted consumer has joined its group: the role's /readyz. */
+  /** False from a restart's start until the restarted consumer has joined its group: the role's /readyz. */
   ready(): boolean;
-  /** The kafkajs consumer in use now; the stall watchdog replaces it with a new one when it restarts. */
-  current(): Consumer;
+  /** The Kafka consumer in use now; a restart (the stall watchdog, a failed stream) replaces it with a new one. */
+  current(): KafkaConsumer;
 }
 
 /** Waits between attempts at a failed flush: 400 ms doubling to 10 s. */
 const FLUSH_BACKOFF = { baseMs: 400, maxMs: 10_000 };
 const LAG_INTERVAL_MS = 5_000;
 const HEARTBEAT_INTERVAL_MS = 3_000;
-/** Waits between attempts at starting a restarted consumer (Kafka unreachable): 1 s doubling to 30 s. */
+/** How long the group's coordinator waits for every member to rejoin after a rebalance starts. */
+const REBALANCE_TIMEOUT_MS = 60_000;
+/** Waits between attempts at starting a consumer (Kafka unreachable, or not ready yet): 1 s doubling to 30 s. */
 const RESTART_BACKOFF = { baseMs: 1_000, maxMs: 30_000 };
 
+type Fetched = Message<Buffer, Buffer, string, string>;
+
+/** One member of the group: its client, the message stream it consumes and the loop reading that stream. */
+interface Member {
+  consumer: KafkaConsumer;
+  loop?: Promise<void>;
+  /** The batch being handled now (parsed, flushed, committed). */
+  inHand?: Promise<void>;
+  /** Set once it is being closed: its loop takes no further batch. */
+  closing: boolean;
+}
+
 /**
- * The one consumer loop of every consumer role (truth-writer, analytics, notifier, feed-ranker): each fetched
- * partition batch is parsed (malformed records are counted and skipped, never stall a partition) and joins
- * the current flush (runtime/flush-accumulator.ts); the flush is written by `apply` as one unit, retried with
- * backoff while it fails, and only then does each partition resolve and commit its offsets in Kafka, so a
- * crash replays at most one flush. The group's lag is reported every 5 s.
+ * The one consumer loop of every consumer role (truth-writer, analytics, notifier, feed-ranker). The client
+ * (@platformatic/kafka) hands over a stream of single messages, fetched from every partition leader; a batch
+ * is what that stream holds when the loop gets to it (what the last fetches delivered, up to
+ * LIKEPIPE_BATCH_SIZE records). Each partition's records in it are parsed (malformed ones are counted and
+ * skipped, never stall a partition) and join the current flush (runtime/flush-accumulator.ts); the flush is
+ * written by `apply` as one unit, retried with backoff while it fails, and only then are the batch's offsets
+ * committed in Kafka, so a crash replays at most one flush. The loop takes the next batch only once this one
+ * is committed; meanwhile the stream keeps fetching until a flush's worth of records waits. The group's lag is
+ * reported every 5 s.
  *
- * That reading of the lag also feeds a watchdog (runtime/stall-detector.ts): kafkajs can leave an assigned
- * partition unfetched for good (after all brokers restart, an OffsetFetch answered NOT_COORDINATOR) while the
- * process looks healthy. A partition with records waiting and no fetch or commit for
- * LIKEPIPE_CONSUMER_STALL_TIMEOUT_MS is logged and counted, and the kafkajs consumer is replaced: the old one
- * leaves the group (finishing the flush in hand), a new one joins and resumes from the committed offsets, so
- * nothing is skipped or written twice beyond what a rebalance replays. The role is not ready meanwhile.
+ * Heartbeats run on the client's own timer, whatever the loop is doing, so a flush held longer than the session
+ * timeout (Postgres down) keeps the member in its group. A rebalance is joined by the client by itself, and
+ * every (re)join starts each assigned partition again at its committed offset: records this process has
+ * written already are skipped rather than applied twice, and records of a partition no longer assigned are
+ * left to its new owner. A commit Kafka refuses after a rebalance (the generation moved on, the member was
+ * dropped, a rebalance is in progress) is logged and the loop goes on: what it covered is written, the next
+ * commit of those partitions covers it, and a partition that has moved replays that flush at its new owner.
+ *
+ * That reading of the lag also feeds a watchdog (runtime/stall-detector.ts): an assigned partition with
+ * records waiting and no fetch or commit for LIKEPIPE_CONSUMER_STALL_TIMEOUT_MS is logged and counted, and the
+ * consumer is replaced: the old one finishes the batch in hand and leaves the group, a new one joins and
+ * resumes from the committed offsets, so nothing is skipped or written twice beyond what a rebalance replays.
+ * A stream that fails (Kafka unreachable past the client's retries), any other refused commit, and a rejoin
+ * the client gives up on restart the consumer the same way. The role is not ready meanwhile.
  *
  * Every failed flush is retried, retriable or not: a Postgres that is down fails with connection errors that
  * carry no SQLSTATE, and a flush given up would be likes lost. Retrying ends only when the consumer stops: the
@@ -120,109 +147,174 @@ export async function startConsumer(opts: ConsumerOptions): Promise<RunningConsu
     config.LIKEPIPE_BATCH_SIZE,
     (b) => b.records.length,
   );
+  /** Per partition, the offset after the last record this process wrote: below it, a record is written. */
+  const written = new Map<number, bigint>();
 
   const detector = new StallDetector(config.LIKEPIPE_CONSUMER_STALL_TIMEOUT_MS);
   // The series exists from the start, so a rate or an alert on it reads 0 rather than nothing.
   consumerStalls.inc({ group }, 0);
-  const create = (): Consumer => {
+  const create = (): Member => {
     const consumer = opts.kafka.consumer({
       groupId: group,
       sessionTimeout: config.LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS,
       heartbeatInterval: HEARTBEAT_INTERVAL_MS,
-      maxWaitTimeInMs: 250,
+      rebalanceTimeout: Math.max(REBALANCE_TIMEOUT_MS, config.LIKEPIPE_CONSUMER_SESSION_TIMEOUT_MS),
+      maxWaitTime: 250,
+      autocommit: false,
+      // Trace headers as text; keys and values stay bytes.
+      deserializers: { headerKey: stringDeserializer, headerValue: stringDeserializer },
     });
+    const member: Member = { consumer, closing: false };
     // A join is a rebalance this member took part in: the group's members all stopped consuming for it.
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    consumer.on('consumer:group:join', ({ assignments }) => {
       consumerRebalances.inc({ group });
-      if (consumer !== current) return;
-      detector.assigned(payload.memberAssignment[topic] ?? []);
-      if (consumer === awaitingJoin) awaitingJoin = undefined;
+      if (member !== current) return;
+      detector.assigned(assignments?.find((a) => a.topic === topic)?.partitions ?? []);
+      if (member === awaitingJoin) awaitingJoin = undefined;
     });
-    // After a crash it will retry, kafkajs leaves the group and rejoins by itself (it did so for seconds on end
-    // while Kafka restarted): its partitions are not fetched meanwhile, and the next join says which are ours.
-    // One it will not retry (e.g. "the coordinator is not aware of this member" after a long Postgres outage)
-    // leaves a dead consumer: restart it now rather than after the watchdog's stall timeout (60 s, which one CI
-    // run spent with every partition of the feed-ranker unread).
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (consumer !== current) return;
-      if (payload.restart) detector.reset();
-      else restartOnce('consumer crashed and kafkajs will not restart it', { err: payload.error });
+    // The client rejoins by itself when a heartbeat finds the group rebalancing or the member dropped; this is
+    // the rejoin it gave up on, which leaves a member that consumes nothing.
+    consumer.on('error', (err: Error) => {
+      if (member === current && !member.closing) restartOnce('consumer could not rejoin its group', { err });
     });
-    return consumer;
+    return member;
   };
-  const start = async (consumer: Consumer): Promise<void> => {
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      // Every partition's batch must be able to wait on the same flush at once.
-      partitionsConsumedConcurrently: 64,
-      eachBatch: async (payload) => {
-        detector.batchStarted(payload.batch.partition, Date.now());
-        try {
-          await handleBatch(consumer, payload);
-        } finally {
-          detector.batchEnded(payload.batch.partition, Date.now());
-        }
-      },
+  const start = async (member: Member): Promise<void> => {
+    const stream = await member.consumer.consume({
+      topics: [topic],
+      mode: 'committed',
+      // A partition the group never committed is read from its first record.
+      fallbackMode: 'earliest',
+      // The stream fetches ahead while a batch is being written, up to a flush's worth of records.
+      highWaterMark: config.LIKEPIPE_BATCH_SIZE,
     });
+    member.loop = consume(member, stream);
   };
-  const handleBatch = async (
-    consumer: Consumer,
-    { batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload,
-  ): Promise<void> => {
-    if (batch.messages.length === 0) return;
-    // A span per traced message (child of its like's trace); it lasts until the flush holding it is written.
-    const spans = tracingOn() ? startProcessSpans(batch, group) : [];
-    const records = batch.messages.map((m, i) => {
-      let event: LikeEvent | null = null;
-      try {
-        event = parseLikeEvent(m.value);
-      } catch (err) {
-        malformedEvents.inc({ consumer: role });
-        log.warn('skipping malformed record', { partition: batch.partition, offset: m.offset, err: err as Error });
-        endSpans([spans[i]], err);
-        spans[i] = undefined;
-      }
-      return { offset: BigInt(m.offset), event };
-    });
-    if (!isRunning() || isStale()) return endSpans(spans);
-    const partitionBatch = { group, topic: batch.topic, partition: batch.partition, records };
-    // kafkajs heartbeats only between fetches or when asked to, and a handler waiting on its flush fetches
-    // nothing: without this, a flush longer than the session timeout (Postgres down) would get the member
-    // dropped from the group, its offset commit refused and its consumer crashed for good.
-    const keepAlive = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_INTERVAL_MS);
+  const consume = async (member: Member, stream: AsyncIterable<Fetched> & { readableLength: number }) => {
+    const failed = (reason: string, details: Record<string, unknown>) => {
+      if (!member.closing && member === current) restartOnce(reason, details);
+    };
+    let pending: Fetched[] = [];
     try {
-      await accumulator.add([partitionBatch], spans);
+      for await (const message of stream) {
+        // Closing: what is still buffered is left for the next owner. Leaving the loop here would destroy the
+        // stream under the client's own close of it, which then fails and sends no LeaveGroup.
+        if (member.closing) continue;
+        pending.push(message);
+        // The rest of what the last fetches brought is buffered already: it belongs to this batch.
+        if (stream.readableLength > 0 && pending.length < config.LIKEPIPE_BATCH_SIZE) continue;
+        const batch = pending;
+        pending = [];
+        member.inHand = handleBatch(member, batch);
+        try {
+          await member.inHand;
+        } catch (err) {
+          return failed('a batch could not be handled', { err: err as Error });
+        }
+      }
     } catch (err) {
-      endSpans(spans, err);
-      throw err;
-    } finally {
-      clearInterval(keepAlive);
+      return failed('consumer stream failed', { err: err as Error });
     }
-    endSpans(spans);
-    // Both steps matter: resolveOffset moves kafkajs's fetch position (without it the batch is fetched
-    // again), commitOffsets records progress in the group, and only now that the flush is written.
-    resolveOffset(batch.lastOffset());
-    const next = (BigInt(batch.lastOffset()) + 1n).toString();
-    await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
-    await heartbeat();
+    failed('consumer stream ended', {});
+  };
+  const handleBatch = async (member: Member, messages: Fetched[]): Promise<void> => {
+    const assigned = new Set(member.consumer.assignments?.find((a) => a.topic === topic)?.partitions ?? []);
+    const byPartition = new Map<number, Fetched[]>();
+    for (const m of messages) {
+      // Fetched before a rebalance moved its partition elsewhere: the new owner reads it from the commit.
+      if (!assigned.has(m.partition)) continue;
+      const list = byPartition.get(m.partition);
+      if (list) list.push(m);
+      else byPartition.set(m.partition, [m]);
+    }
+    if (byPartition.size === 0) return;
+    const startedAt = Date.now();
+    for (const p of byPartition.keys()) detector.batchStarted(p, startedAt);
+    try {
+      await flushAndCommit(member, byPartition);
+    } finally {
+      const endedAt = Date.now();
+      for (const p of byPartition.keys()) detector.batchEnded(p, endedAt);
+    }
+  };
+  const flushAndCommit = async (member: Member, byPartition: Map<number, Fetched[]>): Promise<void> => {
+    const batches: PartitionBatch[] = [];
+    const spans: (Span | undefined)[] = [];
+    const offsets: CommitOptionsPartition[] = [];
+    for (const [partition, messages] of byPartition) {
+      const done = written.get(partition) ?? 0n;
+      const last = messages[messages.length - 1]!;
+      const next = last.offset + 1n > done ? last.offset + 1n : done;
+      offsets.push({ topic, partition, offset: next, leaderEpoch: last.leaderEpoch });
+      // Fetched again after a rejoin (it restarts at the committed offset), but written already.
+      const fresh = messages.filter((m) => m.offset >= done);
+      if (fresh.length === 0) continue;
+      // A span per traced message (child of its like's trace); it lasts until the flush holding it is written.
+      const partitionSpans = tracingOn() ? startProcessSpans({ topic, partition, messages: fresh }, group) : [];
+      const records = fresh.map((m, i) => {
+        let event: LikeEvent | null = null;
+        try {
+          event = parseLikeEvent(m.value ?? null);
+        } catch (err) {
+          malformedEvents.inc({ consumer: role });
+          log.warn('skipping malformed record', { partition, offset: String(m.offset), err: err as Error });
+          endSpans([partitionSpans[i]], err);
+          partitionSpans[i] = undefined;
+        }
+        return { offset: m.offset, event };
+      });
+      batches.push({ group, topic, partition, records });
+      spans.push(...partitionSpans);
+    }
+    if (batches.length > 0) {
+      if (member.closing) return endSpans(spans);
+      try {
+        await accumulator.add(batches, spans);
+      } catch (err) {
+        endSpans(spans, err);
+        // Retrying only ends when the consumer stops: the offsets stay uncommitted for the next owner.
+        if (stopping.signal.aborted) return;
+        throw err;
+      }
+      endSpans(spans);
+    }
+    for (const o of offsets) written.set(o.partition, o.offset);
+    // Only now that the flush is written does the group's progress move.
+    await commit(member, offsets);
+  };
+  const commit = async (member: Member, offsets: CommitOptionsPartition[]): Promise<void> => {
+    try {
+      await member.consumer.commit({ offsets });
+    } catch (err) {
+      const details = { group, topic, partitions: offsets.map((o) => o.partition), err: err as Error };
+      // The client has rejoined (or is rejoining) the group and retried the commit already.
+      if (findErrorBy(err as Error, 'needsRejoin', true)) {
+        log.warn('offset commit refused after a rebalance; the flush is written, a new owner replays it', details);
+        return;
+      }
+      if (member === current && !stopping.signal.aborted) restartOnce('offset commit failed', details);
+      else log.warn('offset commit failed', details);
+    }
+  };
+  /** Lets the batch in hand finish (its flush written and committed, or abandoned on stop), then leaves. */
+  const close = async (member: Member): Promise<void> => {
+    member.closing = true;
+    await member.inHand?.catch(() => undefined);
+    try {
+      // Closing sends LeaveGroup, so the partitions are reassigned at once rather than after the session timeout.
+      await member.consumer.close(true);
+    } finally {
+      await member.loop;
+    }
   };
 
-  let current = create();
-  /** The restarted consumer until it has joined its group: the role is not ready meanwhile. */
-  let awaitingJoin: Consumer | undefined;
-  let restarting: Promise<void> | undefined;
-  const restart = async (): Promise<void> => {
-    detector.reset();
-    // disconnect() sends LeaveGroup, so the partitions are reassigned at once rather than after the session
-    // timeout, and waits for the batches in progress: a flush being written completes and commits first.
-    await current
-      .disconnect()
-      .catch((err: unknown) => log.warn('stalled consumer did not leave cleanly', { err: err as Error }));
-    if (stopping.signal.aborted) return;
-    await retry(
+  /**
+   * A new member, until it has joined its group and its stream is running. Joining is retried: Kafka may be
+   * unreachable, and a cluster just started answers JoinGroup with "coordinator not available" or "loading"
+   * for seconds while it creates the offsets topic, longer than the client's own retries.
+   */
+  const join = (failureMessage: string): Promise<void> =>
+    retry(
       async () => {
         const next = create();
         current = next;
@@ -230,7 +322,8 @@ export async function startConsumer(opts: ConsumerOptions): Promise<RunningConsu
         try {
           await start(next);
         } catch (err) {
-          await next.disconnect().catch(() => undefined);
+          next.closing = true;
+          await next.consumer.close(true).catch(() => undefined);
           throw err;
         }
       },
@@ -238,10 +331,20 @@ export async function startConsumer(opts: ConsumerOptions): Promise<RunningConsu
         backoff: RESTART_BACKOFF,
         retryIf: () => true,
         signal: stopping.signal,
-        onRetry: ({ attempt, delayMs, err }) =>
-          log.warn('could not restart the consumer; retrying', { attempt, delayMs, err: err as Error }),
+        onRetry: ({ attempt, delayMs, err }) => log.warn(failureMessage, { attempt, delayMs, err: err as Error }),
       },
     );
+  let current: Member;
+  /** The restarted consumer until it has joined its group: the role is not ready meanwhile. */
+  let awaitingJoin: Member | undefined;
+  let restarting: Promise<void> | undefined;
+  const restart = async (): Promise<void> => {
+    detector.reset();
+    await close(current).catch((err: unknown) =>
+      log.warn('stalled consumer did not leave cleanly', { err: err as Error }),
+    );
+    if (stopping.signal.aborted) return;
+    await join('could not restart the consumer; retrying');
     log.info('consumer restarted', { group, topic });
   };
   const watch = (lags: PartitionLag[]): void => {
@@ -261,7 +364,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<RunningConsu
     }
     restartOnce('partitions stalled', { partitions: stalls.length });
   };
-  /** One restart at a time, whoever asks (the watchdog, a crash kafkajs gives up on). */
+  /** One restart at a time, whoever asks (the watchdog, a failed stream or commit, a rejoin given up). */
   function restartOnce(reason: string, details: Record<string, unknown>): void {
     if (restarting || stopping.signal.aborted) return;
     log.warn('restarting the consumer', { group, topic, reason, ...details });
@@ -272,7 +375,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<RunningConsu
       });
   }
 
-  await start(current);
+  await join('could not start the consumer; retrying');
   const lag = startLagReporter(opts.kafka, group, topic, LAG_INTERVAL_MS, log, watch);
   return {
     async stop() {
@@ -280,10 +383,9 @@ export async function startConsumer(opts: ConsumerOptions): Promise<RunningConsu
       // No restart starts after this; one under way ends at its next step.
       await lag.stop();
       await restarting;
-      // disconnect() waits for the batches in progress, so a flush being written completes and commits.
-      await current.disconnect();
+      await close(current);
     },
     ready: () => restarting === undefined && awaitingJoin === undefined,
-    current: () => current,
+    current: () => current.consumer,
   };
 }

@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { KafkaClients } from '../kafka/client.js';
 import { readPartitionLags } from '../kafka/consumer-lag.js';
 import type { Logger } from '../observability/logger.js';
 import { consumerLagGauge } from '../observability/metrics.js';
@@ -13,22 +13,18 @@ import type { PartitionLag } from './stall-detector.js';
  * consumer runtime's stall watchdog), so one loop reads what both need.
  */
 export function startLagReporter(
-  kafka: Kafka,
+  kafka: KafkaClients,
   group: string,
   topic: string,
   intervalMs: number,
   log: Logger,
   onRead: (lags: PartitionLag[]) => void = () => undefined,
 ) {
+  // Connects on first use and reconnects by itself, so a role started while Kafka is down reports once it is up.
   const admin = kafka.admin();
-  let connected = false;
   const task = startPeriodicTask(
     intervalMs,
     async () => {
-      if (!connected) {
-        await admin.connect();
-        connected = true;
-      }
       const lags = await readPartitionLags(admin, group, topic);
       consumerLagGauge.set(
         { group, topic },
@@ -41,7 +37,7 @@ export function startLagReporter(
   return {
     async stop() {
       await task.stop();
-      if (connected) await admin.disconnect().catch(() => undefined);
+      await admin.close().catch(() => undefined);
     },
   };
 }

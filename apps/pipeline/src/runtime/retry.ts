@@ -3,7 +3,7 @@ import { isRetriablePgError } from '../postgres/pg-errors.js';
 
 /**
  * Whether the same operation may succeed later, as the error itself says: LikePipeError (ours, in every
- * package) and kafkajs's errors carry a `retriable` flag for exactly this; Postgres says it with a SQLSTATE.
+ * package) carries a `retriable` flag for exactly this; Postgres says it with a SQLSTATE.
  * Anything else is unknown, hence `false`: each retry policy decides what an unknown error means to it.
  */
 export function isRetriable(err: unknown): boolean {

@@ -1,8 +1,7 @@
 import type { Server } from 'node:http';
 import type { Role } from '@likepipe/contract';
-import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
-import { createKafka } from '../kafka/client.js';
+import { createKafka, type KafkaClients } from '../kafka/client.js';
 import type { Logger } from '../observability/logger.js';
 import { createPool } from '../postgres/pool.js';
 import { createRedisCluster, type RedisCluster } from '../redis/client.js';
@@ -36,7 +35,7 @@ export class RoleProcess {
     return pool;
   }
 
-  kafka(brokers: string[]): Kafka {
+  kafka(brokers: string[]): KafkaClients {
     return createKafka(brokers, `likepipe-${this.role}`, this.log);
   }
 

@@ -31,9 +31,9 @@ interface PartitionState {
  * A partition whose batch is in the handler is never stalled: it is waiting on its flush (Postgres down), which
  * restarting the consumer would not help and which the flush's retries already report. Nor is any partition
  * while some batch has been in the handler for the whole timeout, nor until a timeout after such a batch is
- * released: kafkajs fetches a broker's partitions again only once every batch of its last fetch has been
- * handled, so one flush that cannot be written holds back partitions that are not in it. A partition kafkajs
- * lost is still found under load: there, batches go through the handler in about a flush interval.
+ * released: the consumer takes its next batch only once the one in hand is written, so one flush that cannot be
+ * written holds back partitions that are not in it. A partition the client lost is still found under load:
+ * there, batches go through the handler in about a flush interval.
  *
  * The waiting clock starts at the first observation that sees lag, not at the one before: an observation only
  * tells that records arrived since the last one, and a stall declared too early restarts a healthy consumer.
@@ -70,7 +70,7 @@ export class StallDetector {
   /**
    * A flush failed and will be retried. No partition counts as stalled while the sink fails, nor until a
    * timeout after a flush went through again: a failing sink holds batches in the handler and, through them,
-   * kafkajs' fetches of other partitions, in ways the batch clocks alone did not always tell apart from a lost
+   * the batches of other partitions, in ways the batch clocks alone did not always tell apart from a lost
    * partition (CI counted two stalls while Postgres writes failed, between retries spaced wider than the
    * timeout); restarting the consumer would not help it either.
    */

@@ -321,8 +321,8 @@ const consumers = {
       description:
         'Assigned partitions per second that a consumer found stalled (records waiting, nothing fetched or ' +
         'committed for LIKEPIPE_CONSUMER_STALL_TIMEOUT_MS), by consumer group; each one restarted that consumer ' +
-        'from its committed offsets. Bad: any: kafkajs lost track of a partition (seen after all Kafka brokers ' +
-        'restart); recurring stalls mean the restart does not cure it.',
+        'from its committed offsets. Bad: any: the Kafka client lost track of a partition (seen after all Kafka ' +
+        'brokers restart); recurring stalls mean the restart does not cure it.',
       unit: 'ops',
       w: 12,
       min: 0,
