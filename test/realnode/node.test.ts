@@ -1,6 +1,6 @@
 import { existsSync, readlinkSync } from 'node:fs';
 import type { Obj } from '../support/k8s.js';
-import { CONTAINERD, NODE, TAINT, inNode, requireNode, run } from '../support/realnode.js';
+import { CONTAINERD, NODE, TAINT, describeStuckPods, inNode, requireNode, run } from '../support/realnode.js';
 
 /**
  * The real kubelet node (scripts/k8s/node.sh) that scripts/test.sh joins to the test control plane unless
@@ -45,30 +45,6 @@ function pod(name: string, image: string, container: Record<string, unknown> = {
   };
 }
 
-/** Where a pod that is not running got stuck: its phase, its containers' waiting reasons, its last events. */
-async function podState(name: string, p: Obj | undefined): Promise<string> {
-  if (!p) return `pod ${name} not found`;
-  const waiting = (p.status?.containerStatuses ?? []).map(
-    (c: Obj) =>
-      `${c.name}: ${c.state?.waiting?.reason ?? Object.keys(c.state ?? {}).join(',')} ${c.state?.waiting?.message ?? ''}`,
-  );
-  const events = await k8s!
-    .kubectl(
-      'get',
-      'events',
-      '-n',
-      p.metadata.namespace,
-      '--field-selector',
-      `involvedObject.name=${name}`,
-      '-o',
-      'custom-columns=REASON:.reason,MESSAGE:.message',
-      '--no-headers',
-    )
-    .catch((e: Error) => e.message);
-  const tail = events.trim().split('\n').slice(-5).join(' | ');
-  return `phase ${p.status?.phase ?? '?'} on ${p.spec?.nodeName ?? 'no node'}; ${waiting.join('; ') || 'no container status'}; events: ${tail || 'none'}`;
-}
-
 const containerId = (p: Obj) => String(p.status.containerStatuses[0].containerID).replace(/^containerd:\/\//, '');
 
 describe('a real kubelet node beside kwok', () => {
@@ -91,7 +67,7 @@ describe('a real kubelet node beside kwok', () => {
         const p = await k8s!.getJson('pod', name, ns);
         if (p?.status?.phase === 'Running' && p.status.containerStatuses?.[0]?.ready === true) return p;
         // Thrown, not returned: the timeout's message then says where the pod got stuck.
-        throw new Error(await podState(name, p));
+        throw new Error(p ? await describeStuckPods(ns) : `pod ${name} not found`);
       },
       90_000,
     );

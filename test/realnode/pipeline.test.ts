@@ -6,6 +6,7 @@ import {
   CONTAINERD,
   NODE,
   STORAGE_CLASS,
+  describeStuckPods,
   forward,
   inNode,
   onRealNode,
@@ -161,7 +162,13 @@ describe('a LikePipeline in real pods on the real node', () => {
     const lp = yaml.load(readFileSync(k8s!.SMALL_EXAMPLE, 'utf8')) as Obj;
     for (const store of ['redis', 'kafka', 'postgres']) lp.spec[store].storage.storageClassName = STORAGE_CLASS;
     await k8s!.kubectlApply(JSON.stringify(lp), '-n', ns);
-    await k8s!.waitFor('the LikePipeline to be Ready', lpReady, 600_000, 2000);
+    await k8s!.waitFor('the LikePipeline to be Ready', lpReady, 600_000, 2000).catch(async (err: Error) => {
+      const lp = await k8s!.getJson('likepipeline', NAME, ns).catch(() => undefined);
+      const conditions = ((lp?.status?.conditions ?? []) as Obj[])
+        .map((c) => `${c.type}=${c.status} ${c.reason ?? ''}: ${c.message ?? ''}`)
+        .join('; ');
+      throw new Error(`${err.message}\nconditions: ${conditions || 'none'}\n${await describeStuckPods(ns)}`);
+    });
     const all = await pods(ns);
     const running = all.filter((p) => p.status?.phase === 'Running');
     // 3 Redis nodes, 1 Kafka broker, 1 Postgres, the API and the five worker roles (plus the keeper).

@@ -1,8 +1,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server } from 'node:net';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
+import type { Obj } from './k8s.js';
 
 /**
  * What the realnode tests share: the real kubelet node scripts/k8s/node.sh joined to the test control plane
@@ -117,4 +118,59 @@ export async function saveArtifacts(label: string, namespaces: string[]): Promis
     }
   }
   return out;
+}
+
+/** The last lines a container wrote, from the kubelet's log directory (<ns>_<pod>_<uid>/<container>/<n>.log). */
+function podLogTail(ns: string, pod: string, container: string, lines = 15): string {
+  if (!POD_LOGS || !existsSync(POD_LOGS)) return '';
+  const dir = readdirSync(POD_LOGS).find((d) => d.startsWith(`${ns}_${pod}_`));
+  if (!dir || !existsSync(`${POD_LOGS}/${dir}/${container}`)) return '';
+  const files = readdirSync(`${POD_LOGS}/${dir}/${container}`)
+    .filter((f) => /^\d+\.log$/.test(f))
+    .sort((a, b) => parseInt(a, 10) - parseInt(b, 10));
+  // The newest finished attempt says why a container restarts; the running one may have said nothing yet.
+  const last = files.length > 1 ? files[files.length - 2]! : files[files.length - 1];
+  if (!last) return '';
+  return readFileSync(`${POD_LOGS}/${dir}/${container}/${last}`, 'utf8').trim().split('\n').slice(-lines).join('\n');
+}
+
+/**
+ * Where a namespace's pods got stuck, for a timeout's message (CI keeps only the test output): each pod that is
+ * not Ready with its phase, restarts, waiting reason, last termination and last log lines, and its last events.
+ */
+export async function describeStuckPods(ns: string): Promise<string> {
+  const items = (JSON.parse(await run('kubectl', ['get', 'pods', '-n', ns, '-o', 'json'])) as { items: Obj[] }).items;
+  const events = await run('kubectl', [
+    'get',
+    'events',
+    '-n',
+    ns,
+    '--sort-by=.lastTimestamp',
+    '-o',
+    'custom-columns=OBJ:.involvedObject.name,REASON:.reason,MESSAGE:.message',
+    '--no-headers',
+  ]).catch((e: Error) => e.message);
+  const out: string[] = [];
+  for (const p of items) {
+    const name = String(p.metadata.name);
+    const statuses = (p.status?.containerStatuses ?? []) as Obj[];
+    if (p.status?.phase === 'Running' && statuses.length > 0 && statuses.every((c) => c.ready === true)) continue;
+    out.push(`pod ${name}: phase ${p.status?.phase ?? '?'} on ${p.spec?.nodeName ?? 'no node'}`);
+    for (const c of statuses) {
+      const term = c.lastState?.terminated as Obj | undefined;
+      out.push(
+        `  ${c.name}: ready=${c.ready} restarts=${c.restartCount} state=${Object.keys(c.state ?? {}).join(',')}` +
+          `${c.state?.waiting ? ` (${c.state.waiting.reason}: ${c.state.waiting.message ?? ''})` : ''}` +
+          `${term ? `; last exit ${term.exitCode} (${term.reason})` : ''}`,
+      );
+      const tail = podLogTail(ns, name, String(c.name));
+      if (tail) out.push(tail.replace(/^/gm, '    | '));
+    }
+    const own = events
+      .split('\n')
+      .filter((l) => l.startsWith(`${name} `))
+      .slice(-4);
+    if (own.length) out.push(own.map((l) => `  event ${l}`).join('\n'));
+  }
+  return out.join('\n') || `every pod in ${ns} is Ready`;
 }

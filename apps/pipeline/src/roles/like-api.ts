@@ -30,6 +30,7 @@ import { createRedisCluster, waitForReady } from '../redis/client.js';
 import { CachedFeedSnapshots, RedisFeedSnapshots } from '../redis/feed-snapshots.js';
 import { RedisSpeedLayer } from '../redis/speed-layer.js';
 import { createBreaker } from '../resilience/breaker.js';
+import { retry } from '../runtime/retry.js';
 import { onShutdown } from '../runtime/shutdown.js';
 
 /**
@@ -42,6 +43,8 @@ export async function runLikeApi(config: ApiConfig, log: Logger): Promise<void> 
 }
 
 const METRICS_REQ = 'likepipe:metrics-req';
+/** Between attempts to reach Kafka at start: soon after it is up, without a log line a second while it is not. */
+const KAFKA_CONNECT_BACKOFF = { baseMs: 500, maxMs: 5_000 };
 const METRICS_RES = 'likepipe:metrics-res';
 
 function runPrimary(config: ApiConfig, log: Logger): Promise<void> {
@@ -171,9 +174,6 @@ async function runWorker(config: ApiConfig, log: Logger): Promise<void> {
 
   let kafkaConnected = false;
   let shuttingDown = false;
-  // Kafka must be reachable before we take traffic: without it no like can be answered.
-  await events.connect();
-  kafkaConnected = true;
   await waitForReady(redis, 15_000).catch((err: Error) =>
     log.warn('starting with Redis unavailable: likes will be degraded', { err }),
   );
@@ -205,9 +205,28 @@ async function runWorker(config: ApiConfig, log: Logger): Promise<void> {
   answerClientErrors(server);
   log.info('like-api listening', { host: config.LIKEPIPE_API_HOST, port: config.LIKEPIPE_API_PORT });
 
+  // Kafka must be reachable before we take traffic (without it no like can be answered), so /readyz says no until
+  // it is. A like-API that starts before Kafka (a pod beside a broker still starting) listens and waits rather than
+  // exiting: exits would put the pod in the kubelet's crash-loop backoff, which grows to five minutes and so
+  // outlasts Kafka's start; and /healthz answering keeps its liveness probe from restarting it meanwhile.
+  const connecting = new AbortController();
+  retry(() => events.connect(), {
+    backoff: KAFKA_CONNECT_BACKOFF,
+    retryIf: () => true,
+    signal: connecting.signal,
+    onRetry: ({ attempt, delayMs, err }) =>
+      log.warn('kafka not reachable yet; not ready until it is', { attempt, delayMs, err }),
+  }).then(
+    () => {
+      kafkaConnected = true;
+    },
+    (err: Error) => log.info('stopped waiting for kafka', { err }),
+  );
+
   return new Promise((resolve) => {
     onShutdown(log, async () => {
       shuttingDown = true;
+      connecting.abort();
       // Not ready at once, but still serving until the load balancer has noticed: closing the listener first
       // would refuse the connections still routed here (seen in the failover load test: conn-refused).
       if (config.LIKEPIPE_SHUTDOWN_DELAY_MS > 0) {
