@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '@likepipe/contract';
 import type { LikeEvent } from '@likepipe/core';
-import { consumerStalls } from '@likepipe/pipeline/observability/metrics.js';
+import { consumerRebalances, consumerStalls } from '@likepipe/pipeline/observability/metrics.js';
 import type { PartitionBatch } from '@likepipe/pipeline/postgres/consumer-progress.js';
 import { startConsumer, type RunningConsumer } from '@likepipe/pipeline/runtime/consumer-runtime.js';
 import { startMetricsServer } from '@likepipe/pipeline/runtime/metrics-server.js';
@@ -26,7 +26,8 @@ import {
  * records waiting, nothing fetched): the watchdog must log and count it, report not ready, replace the
  * consumer, and the new one must write that partition's records exactly once. A flush that cannot be written
  * for longer than the timeout holds back every partition (the consumer takes its next batch only once this one
- * is written): that is no stall, and must not be taken for one.
+ * is written): that is no stall, and must not be taken for one. A fetch failing as a lost broker's does gets the
+ * member a new stream, without a restart or a rebalance; only a stream failing again and again restarts it.
  */
 const STALL_TIMEOUT_MS = 5_000;
 const PARTITIONS = 2;
@@ -255,5 +256,67 @@ describe('the consumer stall watchdog', () => {
     await new Promise((r) => setTimeout(r, STALL_TIMEOUT_MS + 5_000));
     expect(await stalls()).toBe(stallsBefore + 1);
     console.log(`stall found ${detectedMs} ms after the partition was lost`);
+  }, 90_000);
+});
+
+describe('a fetch that fails (its broker lost, past the client retries)', () => {
+  const rebalances = async () =>
+    (await consumerRebalances.get()).values.find((v) => v.labels.group === GROUP)?.value ?? 0;
+  const RESUMED = 'consumer stream failed; opening a new one in the group';
+
+  /** Makes the member's next `n` fetches fail as a lost broker's do; counts them. */
+  function failFetches(member: ReturnType<RunningConsumer['current']>, n: number): () => number {
+    const realFetch = member.fetch.bind(member) as (...args: unknown[]) => unknown;
+    let failed = 0;
+    member.fetch = ((...args: unknown[]) => {
+      if (failed >= n) return realFetch(...args);
+      failed++;
+      const callback = args[args.length - 1] as (err: Error) => void;
+      process.nextTick(() => callback(new Error('connect ECONNREFUSED (simulated lost broker)')));
+    }) as typeof member.fetch;
+    return () => failed;
+  }
+
+  it('gets a new stream in the same member: no restart, no rebalance, each record written once', async () => {
+    await waitFor('the consumer to be ready', async () => consumer.ready());
+    const member = consumer.current();
+    const linesBefore = lines.length;
+    const appliedBefore = applied.length;
+    const rebalancesBefore = await rebalances();
+    const failed = failFetches(member, 2);
+    await produce(0, 10);
+    await produce(1, 10);
+    await waitFor('the 20 records to be written', async () => applied.length >= appliedBefore + 20, 30_000);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(failed()).toBe(2);
+    const after = lines.slice(linesBefore);
+    expect(after.filter((l) => l.msg === RESUMED)).toHaveLength(2);
+    expect(after.some((l) => l.msg === 'restarting the consumer')).toBe(false);
+    expect(consumer.current()).toBe(member);
+    expect(await rebalances()).toBe(rebalancesBefore);
+    expect(applied.length).toBe(appliedBefore + 20);
+    await expectExactlyOnce(true);
+  }, 60_000);
+
+  it('restarts the consumer once the stream has failed more times in a row than it reopens', async () => {
+    const member = consumer.current();
+    const linesBefore = lines.length;
+    failFetches(member, 1_000_000);
+    // Nothing produced until the restart: records waiting would let the stall watchdog (5 s here) restart it first.
+    await waitFor(
+      'the consumer to be restarted',
+      async () => lines.slice(linesBefore).some((l) => l.msg === 'consumer restarted'),
+      60_000,
+    );
+    const after = lines.slice(linesBefore);
+    expect(after.find((l) => l.msg === 'restarting the consumer')).toMatchObject({ reason: 'consumer stream failed' });
+    expect(after.filter((l) => l.msg === RESUMED)).toHaveLength(5);
+    expect(consumer.current()).not.toBe(member);
+    await produce(0, 5);
+    const highs = await highWatermarks();
+    await waitFor('every record written by the new consumer', async () =>
+      highs.every((h, p) => new Set(appliedOn(p)).size >= h),
+    );
+    await expectExactlyOnce(true);
   }, 90_000);
 });

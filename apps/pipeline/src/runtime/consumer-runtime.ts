@@ -1,4 +1,4 @@
-import { consumerGroup, type ConsumerRole } from '@likepipe/contract';
+import { backoffMs, consumerGroup, type ConsumerRole } from '@likepipe/contract';
 import { parseLikeEvent, type LikeEvent } from '@likepipe/core';
 import type { Span } from '@opentelemetry/api';
 import { findErrorBy, stringDeserializer, type CommitOptionsPartition, type Message } from '@platformatic/kafka';
@@ -11,7 +11,7 @@ import { tracingOn } from '../observability/tracing.js';
 import type { PartitionBatch } from '../postgres/consumer-progress.js';
 import { FlushAccumulator } from './flush-accumulator.js';
 import { startLagReporter } from './lag-reporter.js';
-import { isRetriable, retry } from './retry.js';
+import { isRetriable, retry, sleep } from './retry.js';
 import { StallDetector, type PartitionLag } from './stall-detector.js';
 
 /** The environment every consumer role takes (packages/contract/src/role-env.ts). */
@@ -67,6 +67,15 @@ const HEARTBEAT_INTERVAL_MS = 3_000;
 const REBALANCE_TIMEOUT_MS = 60_000;
 /** Waits between attempts at starting a consumer (Kafka unreachable, or not ready yet): 1 s doubling to 30 s. */
 const RESTART_BACKOFF = { baseMs: 1_000, maxMs: 30_000 };
+/**
+ * A stream that fails (a partition leader's broker lost, past the client's retries) is replaced by a new stream of
+ * the same member, which asks for fresh metadata and so finds the new leader, after 0.5, 1, 2, 4 and 4 s; only
+ * then is the consumer restarted, which leaves and rejoins the group: a rebalance that stops every member of it.
+ */
+const STREAM_RESUME_BACKOFF = { baseMs: 500, maxMs: 4_000 };
+const STREAM_RESUMES = 5;
+/** Commits that may fail in a row (each after the client's own retries) before the consumer is restarted. */
+const COMMIT_FAILURES_TOLERATED = 5;
 
 /** About 200 like events: a fetch a few times a second at a few hundred likes/s, more often only when busier. */
 const FETCH_MIN_BYTES = 64 * 1024;
@@ -83,6 +92,12 @@ interface Member {
   inHand?: Promise<void>;
   /** Set once it is being closed: its loop takes no further batch. */
   closing: boolean;
+  /** Aborted when it is being closed: ends a wait before opening a new stream. */
+  closed: AbortController;
+  /** Streams that failed since this member last handled a batch. */
+  streamFailures: number;
+  /** Offset commits that failed in a row. */
+  commitFailures: number;
 }
 
 /**
@@ -108,8 +123,11 @@ interface Member {
  * records waiting and no fetch or commit for LIKEPIPE_CONSUMER_STALL_TIMEOUT_MS is logged and counted, and the
  * consumer is replaced: the old one finishes the batch in hand and leaves the group, a new one joins and
  * resumes from the committed offsets, so nothing is skipped or written twice beyond what a rebalance replays.
- * A stream that fails (Kafka unreachable past the client's retries), any other refused commit, and a rejoin
- * the client gives up on restart the consumer the same way. The role is not ready meanwhile.
+ * A rejoin the client gives up on, and commits failing several times in a row, restart the consumer the same
+ * way; the role is not ready meanwhile (one failed commit is left to the next, which covers its offsets). A
+ * stream that fails (a leader's broker lost, past the client's retries) is first replaced by a new stream of the
+ * same member, from the committed offsets, so a leader moving is not a rebalance of the group; only a stream
+ * failing again and again (STREAM_RESUMES) restarts the consumer.
  *
  * Every failed flush is retried, retriable or not: a Postgres that is down fails with connection errors that
  * carry no SQLSTATE, and a flush given up would be likes lost. Retrying ends only when the consumer stops: the
@@ -173,7 +191,16 @@ export async function startConsumer(opts: ConsumerOptions): Promise<RunningConsu
       // Trace headers as text; keys and values stay bytes.
       deserializers: { headerKey: stringDeserializer, headerValue: stringDeserializer },
     });
-    const member: Member = { consumer, closing: false };
+    // The client counts the streams reading a topic and rejoins the group (a rebalance) when one starts reading a
+    // topic none did. A member's own reference keeps the topic counted between a failed stream and its successor.
+    consumer.topics.track(topic);
+    const member: Member = {
+      consumer,
+      closing: false,
+      closed: new AbortController(),
+      streamFailures: 0,
+      commitFailures: 0,
+    };
     // A join is a rebalance this member took part in: the group's members all stopped consuming for it.
     consumer.on('consumer:group:join', ({ assignments }) => {
       consumerRebalances.inc({ group });
@@ -220,9 +247,21 @@ export async function startConsumer(opts: ConsumerOptions): Promise<RunningConsu
         } catch (err) {
           return failed('a batch could not be handled', { err: err as Error });
         }
+        member.streamFailures = 0;
       }
     } catch (err) {
-      return failed('consumer stream failed', { err: err as Error });
+      if (member.closing || member !== current) return;
+      // What this stream held unhandled is read again from the committed offsets; what was written is skipped.
+      const attempt = ++member.streamFailures;
+      if (attempt > STREAM_RESUMES) return failed('consumer stream failed', { err: err as Error, attempt });
+      const delayMs = backoffMs(attempt, STREAM_RESUME_BACKOFF);
+      log.warn('consumer stream failed; opening a new one in the group', { attempt, delayMs, err: err as Error });
+      if (!(await sleep(delayMs, member.closed.signal)) || member.closing || member !== current) return;
+      try {
+        return await start(member);
+      } catch (startErr) {
+        return failed('consumer stream could not be reopened', { err: startErr as Error });
+      }
     }
     failed('consumer stream ended', {});
   };
@@ -294,11 +333,18 @@ export async function startConsumer(opts: ConsumerOptions): Promise<RunningConsu
   const commit = async (member: Member, offsets: CommitOptionsPartition[]): Promise<void> => {
     try {
       await member.consumer.commit({ offsets });
+      member.commitFailures = 0;
     } catch (err) {
       const details = { group, topic, partitions: offsets.map((o) => o.partition), err: err as Error };
       // The client has rejoined (or is rejoining) the group and retried the commit already.
       if (findErrorBy(err as Error, 'needsRejoin', true)) {
         log.warn('offset commit refused after a rebalance; the flush is written, a new owner replays it', details);
+        return;
+      }
+      // Kafka unreachable, or the group's coordinator moving with a lost broker: the flush is written and the
+      // next commit covers it (a crash meanwhile replays it, which applyOnce's progress rows make exact).
+      if (++member.commitFailures <= COMMIT_FAILURES_TOLERATED) {
+        log.warn('offset commit failed; the next commit covers it', { ...details, failures: member.commitFailures });
         return;
       }
       if (member === current && !stopping.signal.aborted) restartOnce('offset commit failed', details);
@@ -308,6 +354,7 @@ export async function startConsumer(opts: ConsumerOptions): Promise<RunningConsu
   /** Lets the batch in hand finish (its flush written and committed, or abandoned on stop), then leaves. */
   const close = async (member: Member): Promise<void> => {
     member.closing = true;
+    member.closed.abort();
     await member.inHand?.catch(() => undefined);
     try {
       // Closing sends LeaveGroup, so the partitions are reassigned at once rather than after the session timeout.
