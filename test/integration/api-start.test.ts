@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { createServer, connect, type AddressInfo, type Server } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { call, createPost, env, like, uid, waitFor } from '../support/stack.js';
+import { pipeServer } from '../support/tcp-pipe.js';
 
 /**
  * A like-API that starts before Kafka is reachable (on Kubernetes: its pod beside a broker still starting) must
@@ -67,16 +68,7 @@ describe('a like-API started before Kafka', () => {
 
     // Kafka becomes reachable at the address it was given.
     const [host, port] = env.KAFKA_BROKERS!.split(',')[0]!.split(':');
-    forward = createServer((socket) => {
-      const upstream = connect(Number(port), host);
-      socket.pipe(upstream).pipe(socket);
-      const end = () => {
-        socket.destroy();
-        upstream.destroy();
-      };
-      socket.on('error', end);
-      upstream.on('error', end);
-    });
+    forward = pipeServer(() => connect(Number(port), host));
     forward.listen(kafkaPort, '127.0.0.1');
     await once(forward, 'listening');
     await waitFor(

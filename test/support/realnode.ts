@@ -1,9 +1,10 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect, type Server } from 'node:net';
+import { connect, type Server } from 'node:net';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import type { Obj } from './k8s.js';
+import { pipeServer } from './tcp-pipe.js';
 
 /**
  * What the realnode tests share: the real kubelet node scripts/k8s/node.sh joined to the test control plane
@@ -74,16 +75,7 @@ export async function forward(host: string, port: number): Promise<Forward> {
     if (i > 100 || inner.exitCode !== null) throw new Error(`the forward to ${host}:${port} did not start`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  const server: Server = createServer((client) => {
-    const upstream = connect(sock);
-    client.pipe(upstream).pipe(client);
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', end);
-    upstream.on('error', end);
-  });
+  const server: Server = pipeServer(() => connect(sock));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const local = (server.address() as { port: number }).port;
