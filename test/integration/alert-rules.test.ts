@@ -178,6 +178,29 @@ const CASES: Case[] = [
     at: 30,
     fires: [],
   },
+  // Stalls: one every ten minutes for an hour (the watchdog's restarts do not cure it) vs. one stall, cured.
+  {
+    name: 'stalling again and again',
+    alert: 'stallsRecurring',
+    series: [
+      counter(M.consumerStalls.name, { role: 'notifier', group: 'likepipe-notifier', instance: 'a' }, (m) =>
+        m >= 20 && m % 10 === 0 ? 1 : 0,
+      ),
+    ],
+    at: 60,
+    fires: [{ ...ticket, ...P, group: 'likepipe-notifier' }],
+  },
+  {
+    name: 'one stall, cured',
+    alert: 'stallsRecurring',
+    series: [
+      counter(M.consumerStalls.name, { role: 'notifier', group: 'likepipe-notifier', instance: 'a' }, (m) =>
+        m === 20 ? 1 : 0,
+      ),
+    ],
+    at: 60,
+    fires: [],
+  },
   // The truth-writer: lag and no successful flush for a quarter of an hour, vs. a three-minute pause.
   {
     name: 'stalled',

@@ -16,6 +16,7 @@ export const ALERTS = {
   degraded: { name: 'LikePipeDegradedMode', runbook: 'degraded-mode' },
   breakerOpen: { name: 'LikePipeCircuitBreakerOpen', runbook: 'circuit-breaker-open' },
   lagGrowing: { name: 'LikePipeConsumerLagGrowing', runbook: 'consumer-lag-growing' },
+  stallsRecurring: { name: 'LikePipeConsumerStallsRecurring', runbook: 'consumer-stalls-recurring' },
   truthWriterStalled: { name: 'LikePipeTruthWriterNotCommitting', runbook: 'truth-writer-not-committing' },
   repairsHigh: { name: 'LikePipeReconcilerRepairsHigh', runbook: 'reconciler-repairs-high' },
   produceErrors: { name: 'LikePipeKafkaProduceErrors', runbook: 'kafka-produce-errors' },
@@ -34,6 +35,8 @@ export const THRESHOLDS = {
   degradedRatio: 0.01,
   /** Share of producer batches (acks=all) that failed. */
   produceErrorRatio: 0.01,
+  /** Stalls of one consumer group in an hour above which the watchdog's restarts are not curing it. */
+  stallsPerHour: 2,
 } as const;
 
 const { namespace, pipeline, role } = SCRAPE_LABELS;
@@ -121,6 +124,15 @@ function causeAlerts(base: string, scope?: Scope): AlertingRule[] {
       description:
         `{{ $value }} events not yet processed by {{ $labels.group }}, more than ${THRESHOLDS.lagEvents} and ` +
         'still growing after 10 minutes: the role consumes slower than likes arrive.',
+    }),
+    alert('stallsRecurring', base, {
+      // One stall is cured by the watchdog's restart and is no alert; a group stalling again and again is.
+      expr: `sum by (${PIPELINE_BY}, group) (increase(${M.consumerStalls.name}${sel()}[1h])) > ${THRESHOLDS.stallsPerHour}`,
+      severity: 'ticket',
+      summary: `Consumer group {{ $labels.group }} of ${where} keeps stalling`,
+      description:
+        `{{ $value | humanize }} partition stalls in the last hour (more than ${THRESHOLDS.stallsPerHour}): the ` +
+        'watchdog of the role restarted its Kafka consumer each time, and the stalls came back.',
     }),
     alert('truthWriterStalled', base, {
       expr:
